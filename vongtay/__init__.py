@@ -1,0 +1,1 @@
+"""Vòng Tay's command line and the tools around the packages (golden checks, demo data)."""
