@@ -8,6 +8,7 @@ the same way for every item, so that those cross-cutting rules live in one place
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -122,8 +123,6 @@ def _price_days(
     dates = series.dates
     values = series.values
     cursor = start
-    import bisect
-
     i = bisect.bisect_right(dates, cursor) - 1
     while cursor <= last:
         next_change = dates[i + 1] if i + 1 < len(dates) else None
@@ -282,7 +281,7 @@ def _travel_food(case: _Case) -> _Draft | None:
     draft.quantity = days
     rate: UsedValue | None = case.province_rates.at("travel_food_per_day_vnd", on)
     if rate is None and case.regime is Regime.LAW_66_2011:
-        floor = case.regime_param("travel_food_min_per_day_vnd", "travel.food")
+        floor = case.params.at("LAW_66_2011.travel_food_min_per_day_vnd", on, "travel.food")
         if floor.value is not None:
             rate = floor
             draft.notes.append("no provincial rate: the national minimum of Circular 84/2019")

@@ -63,20 +63,31 @@ def select_regime(facts: Facts, as_of: date, params: ParameterSet) -> RegimeChoi
 
 
 def groups_for(facts: Facts, regime: Regime) -> tuple[frozenset[str], bool]:
-    """The person's groups and whether every line is discretionary (Art. 37(4) foreigners).
+    """The person's groups and whether every line is discretionary (Art. 37(4) foreigners)."""
+    return groups_of(
+        regime,
+        facts.entitled_status,
+        facts.status == "accompanying_minor",
+        facts.nationality,
+        facts.location,
+    )
 
-    An accompanying minor's groups follow the status of the person they came with, and the
-    minor's own nationality and location, capped at the minor's groups of the regime.
+
+def groups_of(
+    regime: Regime, status: str, minor: bool, nationality: str, location: str
+) -> tuple[frozenset[str], bool]:
+    """The entitlement matrix of brief §2 on plain values (the bulk engine tabulates it).
+
+    `status` is the status whose groups apply: for an accompanying minor, the status of the
+    person they came with. A minor's groups follow that status and the minor's own nationality
+    and location, capped at the minor's groups of the regime.
     """
-    status = facts.entitled_status
-    minor = facts.status == "accompanying_minor"
-    nationality = facts.nationality
     if regime is Regime.LAW_53_2024:
         if nationality == "foreign":
             groups, discretionary = _FOREIGN_53, True
         elif status == "victim":
             groups, discretionary = _ALL_53, False
-        elif facts.location == "abroad":
+        elif location == "abroad":
             groups = _ABROAD_53 if nationality == "vietnamese" else _NONE
             discretionary = False
         else:

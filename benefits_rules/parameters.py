@@ -104,7 +104,7 @@ def _check_value(source: str, key: str, unit: str, raw: Any) -> ParamScalar:
     elif expected is int:
         ok = isinstance(raw, int) and not isinstance(raw, bool)
     else:
-        ok = isinstance(raw, date)
+        ok = isinstance(raw, date) and not isinstance(raw, datetime)
     if not ok:
         what = "a whole number of VND (never a float)" if unit == "vnd" else f"a {unit} value"
         raise RulesDataError(source, key, f"value must be {what}")
@@ -128,7 +128,7 @@ def parse_parameter(name: str, data: Any, source: str) -> Parameter:
         if required not in data:
             raise RulesDataError(source, required, "missing")
     unit = data["unit"]
-    if unit not in UNITS:
+    if not isinstance(unit, str) or unit not in UNITS:
         raise RulesDataError(source, "unit", f"must be one of {', '.join(UNITS)}")
     values = data["values"]
     if not isinstance(values, dict) or not values:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from benefits_rules.catalogue import Regime
+from benefits_rules.errors import RulesDataError
+from benefits_rules.provinces import is_known as province_is_known
 from benefits_rules.schedules import (
     RATE_KEYS,
     RateSchedule,
@@ -24,8 +26,20 @@ RatesArg = Mapping[str, Any] | None
 
 
 def is_single_schedule(rates: Mapping[str, Any]) -> bool:
-    """Whether `rates` is one schedule (rate keys) rather than schedules by province."""
-    return all(key in RATE_KEYS for key in rates)
+    """Whether `rates` is one schedule (rate keys) rather than schedules by province.
+
+    A key that is neither a rate key nor a province slug, or a mix of both, is refused: a
+    misspelt rate key must not silently turn a schedule into an empty set of provinces.
+    """
+    if all(key in RATE_KEYS for key in rates):
+        return True
+    for key in rates:
+        if key not in RATE_KEYS and not (isinstance(key, str) and province_is_known(key)):
+            raise RulesDataError("rates", str(key), "neither a rate key nor a province slug")
+    for key in rates:
+        if key in RATE_KEYS:
+            raise RulesDataError("rates", str(key), "mixes rate keys and province slugs")
+    return False
 
 
 def schedule_for(province: str, regime: Regime, rates: RatesArg) -> RateSchedule:

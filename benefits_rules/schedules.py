@@ -90,6 +90,37 @@ class RateSchedule:
         found = self.series.get(key)
         return None if found is None else found.at(day)
 
+    def with_value(
+        self,
+        key: str,
+        since: date,
+        value: int | None,
+        *,
+        citation: str,
+        confirmed: bool,
+        under: str,
+    ) -> RateSchedule:
+        """A new schedule with one more dated value: rates are appended, never edited.
+
+        A value from a day that already has one is refused, so that history cannot be
+        rewritten by entering the same date twice.
+        """
+        if key not in RATE_KEYS:
+            raise RulesDataError("rate", key, "unknown rate key")
+        if under not in REGIMES:
+            raise RulesDataError("rate", f"{key}.under", f"must be one of {', '.join(REGIMES)}")
+        if not citation.strip():
+            raise RulesDataError("rate", f"{key}.citation", "missing")
+        checked = _rate_value("rate", f"{key}.value", RATE_KEYS[key], value)
+        current = self.series.get(key)
+        values = list(current.values) if current is not None else []
+        if any(v.since == since for v in values):
+            raise RulesDataError("rate", f"{key}.from", "a value from that day already exists")
+        values.append(RateValue(self.province, key, checked, since, confirmed, under, citation))
+        series = dict(self.series)
+        series[key] = _series(values)
+        return RateSchedule(self.province, self.sample, series)
+
 
 def _is_date(raw: Any) -> bool:
     return isinstance(raw, date) and not isinstance(raw, datetime)
@@ -182,7 +213,7 @@ def parse_schedule(data: Any, source: str, expected_province: str | None = None)
             if since in seen:
                 raise RulesDataError(source, f"{at}.from", "two values from the same day")
             seen.add(since)
-            if entry["source"] not in sources:
+            if not isinstance(entry["source"], str) or entry["source"] not in sources:
                 raise RulesDataError(source, f"{at}.source", "must name an entry of sources")
             if not isinstance(entry["confirmed"], bool):
                 raise RulesDataError(source, f"{at}.confirmed", "must be true or false")
@@ -222,6 +253,7 @@ def inline_schedule(rates: Any, province: str, regime: str, source: str = "rates
         if not isinstance(values, list):
             raise RulesDataError(source, str(rate_key), "must be a list of dated values")
         parsed: list[RateValue] = []
+        days: set[date] = set()
         for i, entry in enumerate(values):
             at = f"{where}.{i}"
             if not isinstance(entry, Mapping):
@@ -237,6 +269,9 @@ def inline_schedule(rates: Any, province: str, regime: str, source: str = "rates
                     since = None
             if not isinstance(since, date) or isinstance(since, datetime):
                 raise RulesDataError(source, f"{at}.from", "must be an ISO date YYYY-MM-DD")
+            if since in days:
+                raise RulesDataError(source, f"{at}.from", "two values from the same day")
+            days.add(since)
             if "value" not in entry:
                 raise RulesDataError(source, f"{at}.value", "missing")
             value = _rate_value(source, f"{at}.value", RATE_KEYS[rate_key], entry["value"])
