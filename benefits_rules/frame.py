@@ -341,7 +341,9 @@ def compute_frame(cases: pd.DataFrame, rates: Mapping[str, Any] | None = None) -
     def sel(values: IntArray | BoolArray) -> Any:
         return values if keep is None else values[keep]
 
-    id_codes, id_uniques = pd.factorize(cases["case_id"], use_na_sentinel=False)
+    case_ids = cases["case_id"].to_numpy()
+    if case_ids.dtype.kind not in "iu":  # integer ids stay integers; anything else is text
+        case_ids = cases["case_id"].to_numpy(dtype=object)
     positions = np.arange(n) if keep is None else np.flatnonzero(keep)
     registry = _CiteRegistry()
     parts: list[pd.DataFrame] = []
@@ -386,14 +388,12 @@ def compute_frame(cases: pd.DataFrame, rates: Mapping[str, Any] | None = None) -
             rates=rates,
             registry=registry,
         )
-        parts.append(_assemble(computed, id_codes[positions], id_uniques, positions))
+        parts.append(_assemble(computed, case_ids, positions))
     if not any_suspect:
         out = parts[0]
         out.pop("_position")
         return out
-    parts.append(
-        _scalar_rows(cases, np.flatnonzero(suspect), rates, id_codes, id_uniques, registry)
-    )
+    parts.append(_scalar_rows(cases, np.flatnonzero(suspect), rates, registry))
     return _merge(parts, registry)
 
 
@@ -505,7 +505,9 @@ class _Cites:
     """
 
     def __init__(self, m: int, registry: _CiteRegistry) -> None:
-        self.sig = np.zeros(m, np.int64)
+        # a scalar while every component is one value for the whole batch (the usual case)
+        self.sig: Any = np.int64(0)
+        self.m = m
         self.parts: list[tuple[int, Callable[[int], list[str]]]] = []
         self.registry = registry
         self.size = 1
@@ -531,6 +533,8 @@ class _Cites:
 
     def build(self, appear: BoolArray) -> IntArray:
         """Each row's code in the registry (meaningful where `appear`)."""
+        if np.ndim(self.sig) == 0:
+            return np.int64(self.registry.code(self._tuple(int(self.sig))))
         if not appear.any():
             return np.zeros(len(appear), np.int64)
         seen = np.zeros(self.size, np.bool_)
@@ -568,7 +572,7 @@ class _Out:
             quantity_na=np.ones((k, m), np.bool_),
             missing_rate=np.zeros((k, m), np.bool_),
             flag=np.zeros((k, m), np.bool_),
-            cite=np.zeros((k, m), np.int64),
+            cite=np.zeros((k, m), np.int32),
             status=np.zeros((k, m), np.int8),
             regime=np.zeros(m, np.int64),
             registry=registry,
@@ -671,23 +675,54 @@ def _compute_batch(
             tables[key] = _rate_table(slot_list, key, d0, length)
         return tables[key]
 
+    # every parameter changes on a handful of dates: place each row's day between them once,
+    # then each parameter is a gather from a table of a few entries
+    change_days = np.unique(np.concatenate([_param_arrays(params[name])[0] for name in params]))
+    buckets: dict[int, IntArray] = {}
     lookups: dict[tuple[str, int], _ParamArrays] = {}
 
+    starts = np.concatenate([[np.iinfo(np.int64).min], change_days])
+
     def param(name: str, days: IntArray | None = None) -> _ParamArrays:
+        """A parameter on each row's day: a gather, or one scalar when it is constant."""
         at = b.as_of if days is None else days
         cache_key = (name, id(at))
         if cache_key not in lookups:
+            if id(at) not in buckets:
+                bucket = np.searchsorted(change_days, at, side="right")
+                buckets[id(at)] = bucket
+                buckets[-id(at)] = np.array([bucket.min(), bucket.max()])
             p = params[name]
             dates, numeric, null, confirmed = _param_arrays(p)
-            index = np.searchsorted(dates, at, side="right") - 1
-            safe = np.maximum(index, 0)
-            lookups[cache_key] = _ParamArrays(index, numeric[safe], null[safe], confirmed[safe], p)
+            # bucket k holds the days from change_days[k-1]; bucket 0 is before them all
+            table = np.searchsorted(dates, starts, side="right") - 1
+            low, high = buckets[-id(at)]
+            span = table[low : high + 1]
+            if (span == span[0]).all():  # one value for the whole batch: broadcast it
+                i = span[0]
+                safe = max(int(i), 0)
+                lookups[cache_key] = _ParamArrays(
+                    np.int64(i), numeric[safe], null[safe], confirmed[safe], p
+                )
+            else:
+                index = table[buckets[id(at)]]
+                safe_index = np.maximum(index, 0)
+                lookups[cache_key] = _ParamArrays(
+                    index, numeric[safe_index], null[safe_index], confirmed[safe_index], p
+                )
         return lookups[cache_key]
 
     def regime_param(name: str) -> tuple[_ParamArrays, _ParamArrays]:
         return param(f"LAW_53_2024.{name}"), param(f"LAW_66_2011.{name}")
 
+    all53, all66 = bool(r53.all()), bool(r66.all())
+    regime_code: Any = np.int64(0) if all53 else np.int64(1) if all66 else regime
+
     def pick(pair: tuple[_ParamArrays, _ParamArrays], attr: str) -> Any:
+        if all53:
+            return getattr(pair[0], attr)
+        if all66:
+            return getattr(pair[1], attr)
         return np.where(r53, getattr(pair[0], attr), getattr(pair[1], attr))
 
     def param_cites(p: _ParamArrays) -> Callable[[int], list[str]]:
@@ -703,7 +738,7 @@ def _compute_batch(
             r, i = divmod(code, 64)
             return [pair[r].param.values[i].cite]
 
-        return regime * 64 + np.maximum(pick(pair, "index"), 0), 128, cites_of
+        return regime_code * 64 + np.maximum(pick(pair, "index"), 0), 128, cites_of
 
     def regime_cites(key: str) -> Callable[[int], list[str]]:
         return lambda code: [GROUP_ARTICLE[REGIMES[code]], *CONTENT_CITES[REGIMES[code]][key]]
@@ -717,7 +752,7 @@ def _compute_batch(
         j = _ROW[key]
         out.appear[j] = appear
         cites = _Cites(m, out.registry)
-        cites.add(regime, 2, regime_cites(key))
+        cites.add(regime_code, 2, regime_cites(key))
         return j, cites
 
     in_vn_stay = b.stay_from.present & (b.location == LOCATIONS.index("in_vietnam"))
@@ -905,9 +940,8 @@ def _compute_batch(
     )
     out.cite[j] = cites.build(out.appear[j])
 
-    _apply_statuses(
-        out, b, regime, disc, param("LAW_66_2011.application_window_months"), regime_cites
-    )
+    window = param("LAW_66_2011.application_window_months")
+    _apply_statuses(out, b, regime, regime_code, disc, window, regime_cites)
     return out
 
 
@@ -915,15 +949,21 @@ def _apply_statuses(
     out: _Out,
     b: _Batch,
     regime: IntArray,
+    regime_code: Any,
     disc: BoolArray,
     window: _ParamArrays,
     regime_cites: Callable[[str], Callable[[int], list[str]]],
 ) -> None:
     """The scalar `_finish` rules: time bar, refusal, missing rate, discretion, in that order."""
     m = b.m
-    last_day = add_months(np.where(b.identified.present, b.identified.values, 0), window.value)
-    applied = np.where(b.application.present, b.application.values, b.as_of)
-    barred = (regime == 1) & b.identified.present & (applied > last_day)
+    barred = np.zeros(m, np.bool_)
+    may_bar = (regime == 1) & b.identified.present
+    if may_bar.any():
+        rows = np.flatnonzero(may_bar)
+        months = np.broadcast_to(window.value, (m,))[rows]
+        last_day = add_months(b.identified.values[rows], months)
+        applied = np.where(b.application.present, b.application.values, b.as_of)[rows]
+        barred[rows] = applied > last_day
     window_values = window.param.values
     base = np.where(disc, _S[ItemStatus.discretionary], _S[ItemStatus.granted]).astype(np.int8)
     refused_keys = int(np.bitwise_or.reduce(b.refused)) if m else 0
@@ -944,7 +984,7 @@ def _apply_statuses(
             if refused.any():
                 status = np.where(refused, np.int8(_S[ItemStatus.refused]), status)
                 cites = _Cites(m, out.registry)
-                cites.add(regime, 2, regime_cites(definition.key))
+                cites.add(regime_code, 2, regime_cites(definition.key))
                 out.cite[j] = np.where(refused, cites.build(refused), out.cite[j])
                 stopped |= refused
         if definition.group in TIME_BARRED_GROUPS:
@@ -952,7 +992,7 @@ def _apply_statuses(
             if tb.any():
                 status = np.where(tb, np.int8(_S[ItemStatus.time_barred]), status)
                 cites = _Cites(m, out.registry)
-                cites.add(regime, 2, regime_cites(definition.key))
+                cites.add(regime_code, 2, regime_cites(definition.key))
                 cites.add(
                     np.maximum(window.index, 0),
                     len(window_values),
@@ -996,12 +1036,16 @@ def _group_table() -> tuple[IntArray, BoolArray]:
 # --- output -------------------------------------------------------------------------------------
 
 
-def _assemble(out: _Out, id_codes: IntArray, id_uniques: Any, positions: IntArray) -> pd.DataFrame:
+def _assemble(out: _Out, case_ids: Any, positions: IntArray) -> pd.DataFrame:
     """The long frame in case order, items in catalogue order within a case."""
     k, m = out.appear.shape
-    case_major = np.flatnonzero(np.ascontiguousarray(out.appear.T))
-    case_idx, item_idx = np.divmod(case_major, k)
+    by_case = np.ascontiguousarray(out.appear.T)
+    # (case, item) pairs in case-major order without a 2-D nonzero or a division: both are
+    # several times slower on a million cells than a repeat and a subtraction
+    case_idx = np.repeat(np.arange(m), out.appear.sum(axis=0))
+    item_idx = np.flatnonzero(by_case) - case_idx * k
     flat = item_idx * m + case_idx
+    rows = case_idx if len(positions) == m and positions[-1] == m - 1 else positions[case_idx]
 
     def gather(matrix: Any) -> Any:
         return matrix.reshape(-1)[flat]
@@ -1011,7 +1055,9 @@ def _assemble(out: _Out, id_codes: IntArray, id_uniques: Any, positions: IntArra
     no_error = np.full(len(flat), -1, np.int8)
     return pd.DataFrame(
         {
-            "case_id": _categorical(id_codes[case_idx], categories=id_uniques),
+            # an explicit object Series: letting pandas infer its string dtype costs more
+            # than the rest of the assembly
+            "case_id": pd.Series(case_ids[rows], dtype=case_ids.dtype, copy=False),
             "key": _categorical(item_idx.astype(np.int8), categories=list(ITEM_KEYS_ORDERED)),
             "group": _categorical(groups[item_idx], categories=list(GROUPS)),
             "status": _categorical(gather(out.status), categories=list(STATUS_NAMES)),
@@ -1024,7 +1070,7 @@ def _assemble(out: _Out, id_codes: IntArray, id_uniques: Any, positions: IntArra
             ),
             "error_field": _categorical(no_error, categories=[]),
             "error_rule": _categorical(no_error, categories=[]),
-            "_position": positions[case_idx],
+            "_position": rows,
         },
         copy=False,
     )
@@ -1032,7 +1078,7 @@ def _assemble(out: _Out, id_codes: IntArray, id_uniques: Any, positions: IntArra
 
 def _categorical(codes: Any, categories: Any) -> pd.Categorical:
     """A categorical column from integer codes (-1 for missing), without copying the values."""
-    return pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
 
 
 def _row_facts(row: Mapping[str, Any], float_columns: frozenset[str]) -> dict[str, Any]:
@@ -1074,8 +1120,6 @@ def _scalar_rows(
     cases: pd.DataFrame,
     rows: IntArray,
     rates: dict[str, Any] | None,
-    id_codes: IntArray,
-    id_uniques: Any,
     registry: _CiteRegistry,
 ) -> pd.DataFrame:
     """The rows the vectorised checks did not vouch for, through the scalar engine."""
@@ -1086,7 +1130,7 @@ def _scalar_rows(
     )
     for position in rows.tolist():
         row = cases.iloc[position].to_dict()
-        base = {"case_id": int(id_codes[position]), "_position": position}
+        base = {"case_id": row.get("case_id"), "_position": position}
         as_of, problem = _row_as_of(row.get("as_of"))
         if as_of is None:
             records.append({**base, "error_field": "as_of", "error_rule": problem})
@@ -1114,7 +1158,6 @@ def _scalar_rows(
                 }
             )
     out = pd.DataFrame.from_records(records, columns=[*OUTPUT_COLUMNS, "_position"])
-    out["case_id"] = _categorical(out["case_id"].to_numpy(np.int64), categories=id_uniques)
     cite_codes = out["cites"].fillna(-1).to_numpy(np.int64)
     out["cites"] = _categorical(
         cite_codes, categories=pd.Index(registry.tuples, tupleize_cols=False, dtype=object)

@@ -20,6 +20,15 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 _EPOCH = date(1970, 1, 1).toordinal()
+_TICKS_PER_DAY = {
+    "D": 1,
+    "h": 24,
+    "m": 1440,
+    "s": 86_400,
+    "ms": 86_400_000,
+    "us": 86_400_000_000,
+    "ns": 86_400_000_000_000,
+}
 
 
 @dataclass(slots=True)
@@ -47,11 +56,17 @@ def read_dates(series: pd.Series[Any] | None, n: int) -> Column:
         return _missing(n)
     if pd.api.types.is_datetime64_dtype(series.dtype):
         raw = series.to_numpy()
-        present = ~np.isnat(raw)
-        days = raw.astype("datetime64[D]")
-        bad = present & (raw != days.astype(raw.dtype))
-        values = np.where(present, days.astype(np.int64), 0)
-        return Column(values, present, bad)
+        unit, count = np.datetime_data(raw.dtype)
+        per_day = _TICKS_PER_DAY.get(unit)
+        ticks = raw.view(np.int64)
+        present = ticks != np.iinfo(np.int64).min  # NaT
+        if per_day is None:  # an unusual unit: let numpy convert
+            days = raw.astype("datetime64[D]")
+            bad = present & (raw != days.astype(raw.dtype))
+            return Column(np.where(present, days.astype(np.int64), 0), present, bad)
+        per_day //= count
+        days, rest = np.divmod(ticks, per_day)
+        return Column(np.where(present, days, 0), present, present & (rest != 0))
     values = np.zeros(n, np.int64)
     present = np.zeros(n, np.bool_)
     bad = np.zeros(n, np.bool_)
