@@ -94,12 +94,16 @@ def _to_date(days: int) -> date:
 
 @dataclass(slots=True)
 class _ParamArrays:
-    """A parameter looked up for every row: value index, value, confirmed."""
+    """A parameter looked up for every row: value index, value, confirmed.
 
-    index: IntArray  # -1 before the first value
-    value: IntArray  # 0 where the value is null or not a number
-    is_null: BoolArray
-    confirmed: BoolArray
+    Each field is an array with one entry per row, or a numpy scalar that broadcasts when the
+    parameter has one value over the whole batch.
+    """
+
+    index: Any  # -1 before the first value
+    value: Any  # 0 where the value is null or not a number
+    is_null: Any
+    confirmed: Any
     param: Parameter
 
 
@@ -531,8 +535,8 @@ class _Cites:
                     cites.append(cite)
         return tuple(cites)
 
-    def build(self, appear: BoolArray) -> IntArray:
-        """Each row's code in the registry (meaningful where `appear`)."""
+    def build(self, appear: BoolArray) -> Any:
+        """Each row's code in the registry (meaningful where `appear`), or one scalar code."""
         if np.ndim(self.sig) == 0:
             return np.int64(self.registry.code(self._tuple(int(self.sig))))
         if not appear.any():
