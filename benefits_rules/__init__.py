@@ -6,9 +6,10 @@ computes money through `compute` (one case) and `compute_frame` (many cases at o
 """
 
 from benefits_rules.catalogue import ITEM_KEYS, ItemStatus, Regime
-from benefits_rules.engine import compute, rule_version
+from benefits_rules.engine import check_facts, compute, regime_for, rule_version
 from benefits_rules.errors import FactsError, ParameterNotInForce, RulesDataError, RulesError
 from benefits_rules.facts import Facts
+from benefits_rules.frame import compute_frame
 from benefits_rules.result import Calculation, Item
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "Regime",
     "RulesDataError",
     "RulesError",
+    "check_facts",
     "compute",
+    "compute_frame",
+    "regime_for",
     "rule_version",
 ]

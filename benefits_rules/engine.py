@@ -544,6 +544,19 @@ def compute(facts: Mapping[str, Any] | Facts, as_of: date, rates: RatesArg = Non
     return _compute_valid(valid, as_of, rates, params, choice)
 
 
+def check_facts(facts: Mapping[str, Any] | Facts, as_of: date) -> Facts:
+    """Validate facts as `compute` would on `as_of`, without computing: the case file checks
+    facts when they are recorded, so a bad fact is refused at the door, not at decision time."""
+    cutover = national_parameters().at("regime.cutover_date", as_of, "regime")
+    assert isinstance(cutover.value, date)
+    return validate_facts(facts, as_of, cutover.value)
+
+
+def regime_for(facts: Mapping[str, Any] | Facts, as_of: date) -> Regime:
+    """The regime a case falls under on `as_of` (Law 53/2024 Art. 63, or the override)."""
+    return select_regime(check_facts(facts, as_of), as_of, national_parameters()).regime
+
+
 def _compute_valid(
     facts: Facts,
     as_of: date,

@@ -122,6 +122,127 @@ def golden_command(
         raise typer.Exit(1)
 
 
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+db_app = typer.Typer(help="The case database.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
+vault_app = typer.Typer(help="The identity vault.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(vault_app, name="vault")
+
+
+def _database_url() -> str:
+    from cases.settings import ConfigurationError, get_settings
+
+    settings = get_settings()
+    try:
+        settings.resolved_vault_key()
+    except ConfigurationError as exc:
+        raise _fail(str(exc)) from None
+    return settings.database_url
+
+
+def _ensure_schema(url: str) -> None:
+    """The SQLite default migrates itself; any other database must be upgraded on purpose."""
+    from cases import migrate
+    from cases.settings import get_settings
+
+    if get_settings().is_sqlite_default:
+        migrate.upgrade(url)
+        return
+    if migrate.current(url) != migrate.head():
+        raise _fail("the database is not at the newest schema: run `vongtay db upgrade` first")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="target revision")] = "head") -> None:
+    """Apply the migrations to VONGTAY_DATABASE_URL."""
+    from cases import migrate
+
+    url = _database_url()
+    migrate.upgrade(url, revision)
+    out.print(f"database at revision {migrate.current(url)}")
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option("--username", help="the login name")],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="intake_officer, approver, followup_worker, auditor or admin"),
+    ],
+    province: Annotated[str, typer.Option("--province", help="a province slug, or `national`")],
+) -> None:
+    """Create a staff account and print its one-time password."""
+    from cases.accounts import create_user
+    from cases.exceptions import CaseError
+
+    _ensure_schema(_database_url())
+    try:
+        user_id, password = create_user(
+            username, role, None if province == "national" else province
+        )
+    except CaseError as exc:
+        raise _fail(f"{exc.field}: {exc.detail} ({exc.rule})") from None
+    out.print(f"created {username} ({role}, {province}), id {user_id}")
+    out.print(f"one-time password: {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Option("--username")]) -> None:
+    """Disable an account and revoke its tokens."""
+    from cases.accounts import disable_user
+    from cases.exceptions import CaseError
+
+    _ensure_schema(_database_url())
+    try:
+        disable_user(username)
+    except CaseError as exc:
+        raise _fail(f"{exc.field}: {exc.detail}") from None
+    out.print(f"disabled {username}; its tokens are revoked")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify the audit log's hash chain; exit 1 at the first broken link."""
+    from cases.service import verify_audit
+
+    _ensure_schema(_database_url())
+    report = verify_audit()
+    if report.intact:
+        out.print(f"audit chain intact: {report.rows} rows")
+        return
+    out.print(
+        f"audit chain BROKEN at row {report.first_broken_id}: {report.problem} "
+        f"({report.rows} rows read)"
+    )
+    raise typer.Exit(1)
+
+
+@vault_app.command("new-key")
+def vault_new_key() -> None:
+    """Print a new vault key for VONGTAY_VAULT_KEY (keep it secret, keep a copy)."""
+    from cryptography.fernet import Fernet
+
+    print(Fernet.generate_key().decode())
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="API worker processes")] = 1,
+) -> None:
+    """Start the API on the configured database."""
+    import uvicorn
+
+    _ensure_schema(_database_url())
+    uvicorn.run(
+        "api.app:create_app", factory=True, host=host, port=port, workers=workers, access_log=True
+    )
+
+
 @app.command("demo")
 def demo_command() -> None:
     """Compute the sample cases of the demo province `sample` and print their items."""
