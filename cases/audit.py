@@ -48,6 +48,7 @@ class ChainReport:
     rows: int
     first_broken_id: int | None
     problem: str | None
+    head_hash: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -193,7 +194,9 @@ def verify(session: Session) -> ChainReport:
                 first_broken_id = row.id
                 problem = f"audit row {row.id} does not match its hash: the row was edited"
         expected_prev = row.hash
-    return ChainReport(rows=rows, first_broken_id=first_broken_id, problem=problem)
+    return ChainReport(
+        rows=rows, first_broken_id=first_broken_id, problem=problem, head_hash=expected_prev
+    )
 
 
 def _utc(moment: datetime) -> datetime:

@@ -80,6 +80,13 @@ class TooManyAttempts(CaseError):
     default_rule = "login_throttled"
 
 
+class VaultUnavailable(CaseError):
+    """The vault cannot open a record (a wrong or rotated key): the server's fault, said plainly."""
+
+    status = 500
+    default_rule = "vault_key"
+
+
 class IdempotencyKeyReused(CaseError):
     status = 422
     default_rule = "idempotency_key_reused"

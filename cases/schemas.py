@@ -266,8 +266,12 @@ class EventRead(BaseModel):
 
 
 class AuditReport(BaseModel):
+    """`head_hash` is the newest row's hash: kept outside the database, it shows whether the
+    newest rows were later removed, which the chain alone cannot."""
+
     rows: int
     intact: bool
+    head_hash: str
     first_broken_id: int | None
     problem: str | None
 

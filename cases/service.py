@@ -32,6 +32,7 @@ from cases.exceptions import (
     RoleNotAllowed,
     SelfApproval,
     TransitionNotAllowed,
+    VaultUnavailable,
 )
 from cases.lifecycle import (
     OPEN_STAGES,
@@ -78,7 +79,7 @@ from cases.schemas import (
 )
 from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
-from cases.vault import PURPOSES, default_vault, open_person, seal_person
+from cases.vault import PURPOSES, VaultError, default_vault, open_person, seal_person
 
 T = TypeVar("T")
 
@@ -1361,7 +1362,14 @@ def read_person(actor: Actor, person_id: str, purpose: str) -> PersonRead:
             purpose=purpose,
         )
         uow.commit()
-        opened = open_person(default_vault(), person)
+        try:
+            opened = open_person(default_vault(), person)
+        except VaultError:
+            raise VaultUnavailable(
+                "the record cannot be decrypted with the configured vault key",
+                field="person_id",
+                rule="vault_key",
+            ) from None
         return PersonRead.model_validate({"id": person.id, **opened})
 
 
@@ -1377,6 +1385,7 @@ def verify_audit(actor: Actor | None = None) -> AuditReport:
         return AuditReport(
             rows=report.rows,
             intact=report.first_broken_id is None,
+            head_hash=report.head_hash,
             first_broken_id=report.first_broken_id,
             problem=report.problem,
         )

@@ -16,3 +16,7 @@ def shared_dir() -> Path:
     """`../shared` beside the checkout (CI puts it there); its absence is a failure, not a skip."""
     assert SHARED.is_dir(), f"the shared folder is missing: {SHARED} (set VONGTAY_SHARED_DIR)"
     return SHARED
+
+
+# the database fixtures (SQLite and PostgreSQL) for every test that needs them
+from tests.dbfixtures import db_url, empty_db_url, migrated_engine  # noqa: E402, F401

@@ -211,7 +211,7 @@ def audit_verify() -> None:
     _ensure_schema(_database_url())
     report = verify_audit()
     if report.intact:
-        out.print(f"audit chain intact: {report.rows} rows")
+        out.print(f"audit chain intact: {report.rows} rows, head {report.head_hash}")
         return
     out.print(
         f"audit chain BROKEN at row {report.first_broken_id}: {report.problem} "
