@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import BodyLimit
-from api.routes import audit, auth, calculations, cases, persons, rates
+from api.routes import audit, auth, calculations, cases, decisions, persons, rates
 from cases.settings import get_settings
 
 
@@ -31,6 +31,7 @@ def create_app() -> FastAPI:
         auth.router,
         cases.router,
         calculations.router,
+        decisions.router,
         rates.router,
         persons.router,
         audit.router,

@@ -6,6 +6,7 @@ FastAPI's default answer echoes the input, which for a person's record can be a 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -59,10 +60,47 @@ MAKER_CHECKER: Responses = {
     422: _describe("LegalCheckNotAcknowledged, InvalidInput or RequestValidationFailed"),
 }
 TOO_LARGE: Responses = {413: _describe("RequestTooLarge")}
+MALFORMED: Responses = {400: _describe("MalformedBody: the body cannot be read (not UTF-8 JSON)")}
+
+
+def _document_one_shape(schema: dict[str, Any]) -> None:
+    """Make the OpenAPI document say what the handlers below answer: FastAPI declares its own
+    422 shape (HTTPValidationError) on routes with parameters, but every 422 is an ErrorBody;
+    and every body can be refused with 400 when it cannot be read, and with 413 by the size
+    limit."""
+    error = {"$ref": "#/components/schemas/ErrorBody"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            invalid = responses.get("422", {}).get("content", {}).get("application/json", {})
+            if invalid.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                responses["422"] = {
+                    "description": INVALID[422]["description"],
+                    "content": {"application/json": {"schema": error}},
+                }
+            for code, declared in ((400, MALFORMED), (413, TOO_LARGE)):
+                if "requestBody" in operation and str(code) not in responses:
+                    responses[str(code)] = {
+                        "description": declared[code]["description"],
+                        "content": {"application/json": {"schema": error}},
+                    }
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(schema.get("paths", {})):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into the one shape."""
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_one_shape(default_openapi())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(CaseError)
     async def _case_error(_request: Request, exc: CaseError) -> JSONResponse:
@@ -91,6 +129,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         names = {
+            400: "MalformedBody",
             404: "NotFound",
             405: "MethodNotAllowed",
             401: "AuthenticationFailed",
@@ -101,6 +140,6 @@ def install(app: FastAPI) -> None:
             names.get(exc.status_code, "HTTPError"),
             str(exc.detail),
             None,
-            None,
+            {400: "malformed_body", 413: "max_body_bytes"}.get(exc.status_code),
             getattr(exc, "headers", None),
         )

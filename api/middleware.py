@@ -3,6 +3,7 @@ before it is read into memory."""
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
@@ -31,7 +32,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(413, f"request bodies are limited to {self.max_bytes} bytes")
             return message
 
         try:
@@ -50,5 +51,6 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException, because FastAPI turns any other error raised while it reads a body
+    into 400 "error parsing the body"; this one it passes on, and the app answers 413."""

@@ -49,7 +49,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(username: str, role: str, province: str | None) -> tuple[str, str]:
+def create_user(
+    username: str, role: str, province: str | None, display_name: str | None = None
+) -> tuple[str, str]:
     """Create an account and return (id, one-time password): the password is shown once."""
     from benefits_rules.provinces import is_known
 
@@ -78,6 +80,7 @@ def create_user(username: str, role: str, province: str | None) -> tuple[str, st
             password_hash=_HASHER.hash(password),
             role=role,
             province=province,
+            display_name=display_name,
             active=True,
         )
         uow.repo.add(user)

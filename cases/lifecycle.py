@@ -36,7 +36,11 @@ class CalcState(StrEnum):
 
 
 STAGE_MOVES: dict[Stage, frozenset[Stage]] = {
-    Stage.received: frozenset({Stage.awaiting_verification, Stage.identified, Stage.closed}),
+    # a minor stays `received` while the person they came with is verified, then follows
+    # that person's identification result: identified or not_identified
+    Stage.received: frozenset(
+        {Stage.awaiting_verification, Stage.identified, Stage.not_identified, Stage.closed}
+    ),
     Stage.awaiting_verification: frozenset({Stage.identified, Stage.not_identified, Stage.closed}),
     Stage.identified: frozenset({Stage.referred, Stage.closed}),
     Stage.not_identified: frozenset({Stage.closed}),

@@ -8,7 +8,8 @@ days are `Date`; moments are timezone-aware UTC.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -25,9 +26,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     func,
+    inspect,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -57,6 +61,7 @@ class UserAccount(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str | None] = mapped_column(String(200))
     province: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -177,6 +182,55 @@ class BenefitCalculation(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class DecisionSequence(Base):
+    """The last number an issuing body used in a year: numbers are taken in the transaction that
+    stores the decision, so a retry or a crash never skips or repeats one."""
+
+    __tablename__ = "decision_sequence"
+
+    issuer: Mapped[str] = mapped_column(String(80), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Decision(Base):
+    """An issued decision document: immutable once stored, its SHA-256 kept with it."""
+
+    __tablename__ = "decision"
+    __table_args__ = (
+        UniqueConstraint("issuer", "year", "number", name="uq_decision_number"),
+        UniqueConstraint("calculation_id", name="uq_decision_calculation"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    calculation_id: Mapped[str] = mapped_column(ForeignKey("benefit_calculation.id"))
+    issuer: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(80))
+    issued_on: Mapped[date] = mapped_column(Date)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+    replaces_id: Mapped[str | None] = mapped_column(ForeignKey("decision.id"))
+    issued_by: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DecisionCopy(Base):
+    """A copy of a decision for one kind of recipient, showing only what that recipient needs."""
+
+    __tablename__ = "decision_copy"
+    __table_args__ = (UniqueConstraint("decision_id", "recipient", name="uq_decision_copy"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Approval(Base):
     """One approver's word on a calculation; one per approver and calculation."""
 
@@ -294,3 +348,27 @@ class AuditLog(Base):
     # unique: two rows linking to the same predecessor would be a fork, refused at insert
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+@cache
+def _moment_keys(cls: type[Base]) -> tuple[str, ...]:
+    """The attributes of a table that hold timezone-aware moments."""
+    return tuple(
+        attr.key
+        for attr in inspect(cls).column_attrs
+        if isinstance(attr.columns[0].type, DateTime) and attr.columns[0].type.timezone
+    )
+
+
+def _utc_moments(target: Base, *_args: Any) -> None:
+    """Moments come back from SQLite without their time zone (it stores none): every stored
+    moment is UTC, so a loaded row says so, and the API answers the same on both databases."""
+    for key in _moment_keys(type(target)):
+        value = target.__dict__.get(key)
+        if isinstance(value, datetime) and value.utcoffset() != timedelta(0):
+            moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            set_committed_value(target, key, moment)
+
+
+event.listen(Base, "load", _utc_moments, propagate=True)
+event.listen(Base, "refresh", _utc_moments, propagate=True)

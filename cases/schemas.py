@@ -251,6 +251,22 @@ class PersonRead(BaseModel):
     health_notes: str | None
 
 
+class DecisionIssue(Strict):
+    calculation_id: str | None = None
+
+
+class DecisionRead(BaseModel):
+    """`number` names the decision in URLs (year-number); `reference` is what it prints."""
+
+    number: str
+    reference: str
+    issued_on: date
+    sha256: str
+    content_sha256: str
+    calculation_id: str
+    replaces: str | None
+
+
 class TokenRead(BaseModel):
     access_token: str
     token_type: str = "bearer"

@@ -103,6 +103,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
 }
 
 INTAKE_FORBIDDEN_FACTS = ("regime_override", "extension_days")
+#: design §2's clock states, and `cancelled` for the clocks of a closed case
+DEADLINE_STATES = ("open", "met", "warned", "breached", "paused", "cancelled")
 
 
 def _now() -> datetime:
@@ -436,6 +438,10 @@ def list_cases(
 ) -> list[CaseRead]:
     """The cases of the actor's province (all of them for a national account)."""
     _allow(actor, "read")
+    if stage is not None and stage not in set(Stage):
+        raise InvalidInput(
+            f"stage must be one of {', '.join(Stage)}", field="stage", rule="unknown_value"
+        )
     with UnitOfWork(write=False) as uow:
         rows = uow.repo.cases(
             province=actor.province, stage=stage, limit=min(limit, 200), offset=offset
@@ -518,9 +524,9 @@ def list_deadlines(
 ) -> list[DeadlineRead]:
     """Clocks across the actor's province, soonest first."""
     _allow(actor, "read")
-    if state is not None and state not in {"open", "met", "warned", "breached", "paused"}:
+    if state is not None and state not in DEADLINE_STATES:
         raise InvalidInput(
-            "state must be open, met, warned, breached or paused",
+            f"state must be one of {', '.join(DEADLINE_STATES)}",
             field="state",
             rule="unknown_value",
         )
@@ -572,7 +578,10 @@ def record_verification(actor: Actor, case_id: str, command: VerificationIn) -> 
     with UnitOfWork() as uow:
         case = _case_for(uow, actor, case_id)
         if case.stage not in (Stage.received, Stage.awaiting_verification) or (
-            uow.repo.deadline(case.id, clocks.ClockKind.initial_verification) is not None
+            # any initial verification, `met` included (`repo.deadline` skips met clocks)
+            any(
+                d.kind == clocks.ClockKind.initial_verification for d in uow.repo.deadlines(case.id)
+            )
             and case.stage == Stage.awaiting_verification
         ):
             raise TransitionNotAllowed(
@@ -631,7 +640,8 @@ def _identify(
             field="certificate.date",
             rule="not_after_today",
         )
-    for target in [case, *uow.repo.companions(case.id)]:
+    companions = [c for c in uow.repo.companions(case.id) if c.stage != Stage.closed]
+    for target in [case, *companions]:
         facts = dict(_facts(uow, target).facts)
         if target is case and facts["status"] == "undergoing_identification":
             facts["status"] = "victim"
@@ -716,6 +726,8 @@ def pause_clock(actor: Actor, case_id: str, clock: str, reason: str) -> Deadline
     _allow(actor, "clock")
     with UnitOfWork() as uow:
         case = _case_for(uow, actor, case_id)
+        if Stage(case.stage) not in OPEN_STAGES:
+            raise TransitionNotAllowed("the case is closed", field="stage", rule="lifecycle")
         row = uow.repo.deadline(case.id, clock)
         if row is None or row.state not in ("open", "warned") or row.due is None:
             raise TransitionNotAllowed(
@@ -734,6 +746,8 @@ def resume_clock(actor: Actor, case_id: str, clock: str, reason: str) -> Deadlin
     _allow(actor, "clock")
     with UnitOfWork() as uow:
         case = _case_for(uow, actor, case_id)
+        if Stage(case.stage) not in OPEN_STAGES:
+            raise TransitionNotAllowed("the case is closed", field="stage", rule="lifecycle")
         row = uow.repo.deadline(case.id, clock)
         if row is None or row.state != "paused" or row.remaining_days is None:
             raise TransitionNotAllowed(
@@ -1047,8 +1061,14 @@ def _decide(uow: UnitOfWork, actor: Actor, case_id: str, command: ApprovalCreate
 
 
 def _change_facts(
-    actor: Actor, case_id: str, action: str, change: Callable[[dict[str, Any]], str]
+    actor: Actor,
+    case_id: str,
+    action: str,
+    change: Callable[[dict[str, Any]], str],
+    also: Callable[[UnitOfWork, Case], None] | None = None,
 ) -> FactsRead:
+    """A new version of the facts from a decision, and anything that follows from it (`also`),
+    in one transaction."""
     _allow(actor, action)
     with UnitOfWork() as uow:
         case = _case_for(uow, actor, case_id)
@@ -1059,6 +1079,8 @@ def _change_facts(
         checked = _check_facts(facts, today())
         row = _new_facts(uow, case, actor, _json_facts(checked), reason)
         _event(uow, case, actor, action, reason=reason, detail={"fact_version": row.version})
+        if also is not None:
+            also(uow, case)
         uow.commit()
         return FactsRead(
             case_id=case.id,
@@ -1118,23 +1140,30 @@ def override_regime(actor: Actor, case_id: str, regime: str, reason: str) -> Fac
 def record_extension(actor: Actor, case_id: str, command: ExtensionIn) -> FactsRead:
     """A director's or the Department of Health's decision to extend the stay beyond 120 days."""
 
+    previous: list[int] = []
+
     def change(facts: dict[str, Any]) -> str:
+        previous.append(int(facts.get("extension_days") or 0))
         facts["extension_days"] = command.extension_days
         decided = f"{command.decided_by}, {command.decided_on.isoformat()}"
         return f"stay extended by {command.extension_days} days ({decided}): {command.reason}"
 
-    read = _change_facts(actor, case_id, "extension", change)
-    with UnitOfWork() as uow:
-        case = _case_for(uow, actor, case_id)
+    def move_clock(uow: UnitOfWork, case: Case) -> None:
+        # shift the clock by the change in extension: a paused clock keeps it in its remaining
+        # days, and days added by earlier pauses are kept
         row = uow.repo.deadline(case.id, clocks.ClockKind.stay_limit)
-        stay = read.facts.get("stay")
-        if row is not None and stay and row.state != "paused":
-            updated = clocks.stay_limit(date.fromisoformat(stay["from"]), command.extension_days)
-            row.due, row.warn_on = updated.due, updated.warn_on
-            if row.state == "warned" and updated.warn_on and today() < updated.warn_on:
+        delta = timedelta(days=command.extension_days - previous[0])
+        if row is None:
+            return
+        if row.state == "paused" and row.remaining_days is not None:
+            row.remaining_days += delta.days
+        elif row.due is not None:
+            row.due = row.due + delta
+            row.warn_on = row.warn_on + delta if row.warn_on is not None else None
+            if row.state == "warned" and row.warn_on and today() < row.warn_on:
                 row.state = "open"
-        uow.commit()
-    return read
+
+    return _change_facts(actor, case_id, "extension", change, also=move_clock)
 
 
 def close_case(actor: Actor, case_id: str, reason: str) -> CaseRead:
@@ -1162,8 +1191,18 @@ def close_case(actor: Actor, case_id: str, reason: str) -> CaseRead:
                     reason="the person they came with closed",
                     values={"closed_reason": reason},
                 )
+        for closed in [case, *uow.repo.companions(case.id)]:
+            _stop_clocks(uow, closed)
         uow.commit()
         return _case_read(uow, case)
+
+
+def _stop_clocks(uow: UnitOfWork, case: Case) -> None:
+    """A closed case's running clocks are cancelled, so no sweep warns about a person no longer
+    in care; met and breached clocks stay as the record of what happened."""
+    for row in uow.repo.deadlines(case.id):
+        if row.state in ("open", "warned", "paused"):
+            row.state = "cancelled"
 
 
 # --- duplicates -----------------------------------------------------------------------------------

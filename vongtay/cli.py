@@ -173,6 +173,9 @@ def users_create(
         typer.Option("--role", help="intake_officer, approver, followup_worker, auditor or admin"),
     ],
     province: Annotated[str, typer.Option("--province", help="a province slug, or `national`")],
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="full name, printed when signing decisions")
+    ] = None,
 ) -> None:
     """Create a staff account and print its one-time password."""
     from cases.accounts import create_user
@@ -181,7 +184,7 @@ def users_create(
     _ensure_schema(_database_url())
     try:
         user_id, password = create_user(
-            username, role, None if province == "national" else province
+            username, role, None if province == "national" else province, display_name
         )
     except CaseError as exc:
         raise _fail(f"{exc.field}: {exc.detail} ({exc.rule})") from None
