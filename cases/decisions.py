@@ -310,7 +310,8 @@ def _view(
         items=tuple(lines),
         total_vnd=int(calc.approved_total_vnd or 0),
         regime_note=(
-            f"Chế độ áp dụng: {calc.regime} (điều chỉnh theo quyết định của người phê duyệt: {override})"
+            f"Chế độ áp dụng: {calc.regime} "
+            f"(điều chỉnh theo quyết định của người phê duyệt: {override})"
             if "overridden" in str(override)
             else None
         ),

@@ -231,6 +231,49 @@ class DecisionCopy(Base):
     document: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RecalcCampaign(Base):
+    """A law-change campaign: every affected case recomputed from its stored input snapshot.
+
+    `cursor` is the last calculation id whose delta is stored; a campaign resumed after a crash
+    starts after it, so no case is computed or counted twice.
+    """
+
+    __tablename__ = "recalc_campaign"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    changed_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    cursor: Mapped[str] = mapped_column(String(36), default="")
+    total_cases: Mapped[int] = mapped_column(Integer, default=0)
+    done_cases: Mapped[int] = mapped_column(Integer, default=0)
+    changed_cases: Mapped[int] = mapped_column(Integer, default=0)
+    net_delta_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
+    started_by: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    approved_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RecalcDelta(Base):
+    """One case's difference under the new rules: arrears (positive) or an over-payment
+    (negative), never clawed back automatically."""
+
+    __tablename__ = "recalc_delta"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "calculation_id", name="uq_recalc_delta_calculation"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("recalc_campaign.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    calculation_id: Mapped[str] = mapped_column(ForeignKey("benefit_calculation.id"))
+    old_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    new_total_vnd: Mapped[int] = mapped_column(BigInteger)
+    delta_vnd: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16))
+
+
 class Approval(Base):
     """One approver's word on a calculation; one per approver and calculation."""
 

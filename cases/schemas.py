@@ -222,7 +222,8 @@ class DuplicateDecisionIn(Strict):
 class RateIn(Strict):
     key: str
     from_: date = Field(alias="from")
-    value: int | None = Field(ge=0)
+    # bounded: a rate times the days of a stay must fit the database's 64-bit amounts
+    value: int | None = Field(ge=0, le=1_000_000_000)
     citation: str = Field(min_length=1, max_length=1000)
     confirmed: bool
     under: Literal["LAW_53_2024", "LAW_66_2011"]

@@ -20,6 +20,7 @@ from benefits_rules import clocks
 from benefits_rules.schedules import RATE_KEYS, RateSchedule, empty_schedule, shipped_schedules
 from cases import audit
 from cases.accounts import Actor
+from cases.dispatch import dispatch
 from cases.exceptions import (
     ConcurrentUpdate,
     Conflict,
@@ -307,7 +308,10 @@ def receive(
         created = _receive(uow, actor, command)
         return 201, created.model_dump(mode="json")
 
-    return idempotent(actor, idempotency_key, request_hash(payload), produce)
+    status, body = idempotent(actor, idempotency_key, request_hash(payload), produce)
+    for case_id in [body["id"], *body.get("companions", [])]:
+        dispatch("intake", case_id)
+    return status, body
 
 
 def _receive(uow: UnitOfWork, actor: Actor, command: CaseCreate) -> CaseCreated:
@@ -625,7 +629,10 @@ def record_verification(actor: Actor, case_id: str, command: VerificationIn) -> 
             facts = _facts(uow, case).facts
             _stay_clocks(uow, case, facts, day)
         uow.commit()
-        return _case_read(uow, case)
+        read = _case_read(uow, case)
+    if read.stage in (Stage.identified, Stage.awaiting_verification):
+        dispatch("propose_benefits", case_id)
+    return read
 
 
 def _identify(
@@ -718,7 +725,11 @@ def record_identification(actor: Actor, case_id: str, command: IdentificationIn)
                         reason="the person they came with was not identified",
                     )
         uow.commit()
-        return _case_read(uow, case)
+        read = _case_read(uow, case)
+    if read.stage == Stage.identified:
+        for target in [case_id, *read.companions]:
+            dispatch("propose_benefits", target)
+    return read
 
 
 def pause_clock(actor: Actor, case_id: str, clock: str, reason: str) -> DeadlineRead:
@@ -822,6 +833,12 @@ def _propose(uow: UnitOfWork, actor: Actor, case_id: str, as_of: date | None) ->
         raise InvalidInput(
             f"invalid facts: {exc.detail}", field=f"facts.{exc.field}", rule=exc.rule
         ) from None
+    except benefits_rules.ParameterNotInForce as exc:
+        raise InvalidInput(
+            f"no law is encoded for that day ({exc.parameter})",
+            field="as_of",
+            rule="no_law_in_force",
+        ) from None
     for old in uow.repo.open_calculations(case.id):
         check_calc_move(CalcState(old.state), CalcState.superseded)
         if not uow.repo.move_calculation(
@@ -829,6 +846,12 @@ def _propose(uow: UnitOfWork, actor: Actor, case_id: str, as_of: date | None) ->
         ):
             raise ConcurrentUpdate("a calculation changed meanwhile", field="calculation")
     body = result.to_dict(trace=True)
+    if _max_payable(body["items"]) > 2**63 - 1:  # what the database's 64-bit amounts hold
+        raise InvalidInput(
+            "the amounts are beyond what can be stored: check the facts' amounts and days",
+            field="facts",
+            rule="amount_out_of_range",
+        )
     threshold = get_settings().second_approval_threshold_vnd
     calc = BenefitCalculation(
         case_id=case.id,
@@ -948,12 +971,15 @@ def decide(
     def produce(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:
         return 201, _decide(uow, actor, case_id, command).model_dump(mode="json")
 
-    return idempotent(
+    status, body = idempotent(
         actor,
         idempotency_key,
         request_hash({"case": case_id, **command.model_dump(mode="json")}),
         produce,
     )
+    if body.get("calculation_state") == CalcState.approved:
+        dispatch("issue_decision", case_id)
+    return status, body
 
 
 def _decide(uow: UnitOfWork, actor: Actor, case_id: str, command: ApprovalCreate) -> ApprovalRead:
@@ -999,17 +1025,16 @@ def _decide(uow: UnitOfWork, actor: Actor, case_id: str, command: ApprovalCreate
                 field="note",
                 rule="acknowledgement_note",
             )
-    uow.repo.add(
-        Approval(
-            calculation_id=calc.id,
-            approver_id=actor.id,
-            decision=command.decision,
-            granted_discretionary=list(command.granted_discretionary),
-            acknowledged_unconfirmed=command.acknowledge_unconfirmed,
-            note=command.note,
-            created_at=_now(),
-        )
+    row = Approval(
+        calculation_id=calc.id,
+        approver_id=actor.id,
+        decision=command.decision,
+        granted_discretionary=list(command.granted_discretionary),
+        acknowledged_unconfirmed=command.acknowledge_unconfirmed,
+        note=command.note,
+        created_at=_now(),
     )
+    uow.repo.add(row)
     uow.repo.flush()
     if command.decision == "return":
         check_calc_move(CalcState.proposed, CalcState.returned)
@@ -1047,7 +1072,7 @@ def _decide(uow: UnitOfWork, actor: Actor, case_id: str, command: ApprovalCreate
     )
     approved = [a for a in uow.repo.approvals(calc.id) if a.decision == "approve"]
     return ApprovalRead(
-        id=calc.id,
+        id=row.id,
         calculation_id=calc.id,
         decision=command.decision,
         calculation_state=calc.state,
@@ -1082,13 +1107,17 @@ def _change_facts(
         if also is not None:
             also(uow, case)
         uow.commit()
-        return FactsRead(
+        stage = case.stage
+        read = FactsRead(
             case_id=case.id,
             version=row.version,
             facts=row.facts,
             reason=row.reason,
             created_at=row.created_at,
         )
+    if Stage(stage) in PROPOSE_STAGES:
+        dispatch("propose_benefits", case_id)
+    return read
 
 
 def record_refusal(

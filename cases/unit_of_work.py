@@ -10,9 +10,11 @@ from __future__ import annotations
 from types import TracebackType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from cases.db import default_engine, is_sqlite
+from cases.exceptions import InvalidInput
 from cases.repository import Repository
 
 
@@ -51,3 +53,10 @@ class UnitOfWork:
         if not self._committed:
             self.session.rollback()
         self.session.close()
+        if isinstance(exc, DataError):
+            # a value the database refuses (on PostgreSQL a NUL character in text, a number out
+            # of range) is the request's fault, not the server's; the value is not echoed
+            raise InvalidInput(
+                "a value cannot be stored: no NUL characters, numbers within range",
+                rule="unstorable_value",
+            ) from None

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from benefits_rules import Calculation, FactsError, RulesError, compute
 from benefits_rules.yamlio import load_yaml
@@ -25,8 +24,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-SAMPLE_CASES = Path(__file__).parent / "data" / "sample_cases.yaml"
 
 
 def today_in_viet_nam() -> date:
@@ -247,27 +244,28 @@ def serve(
 
 
 @app.command("demo")
-def demo_command() -> None:
-    """Compute the sample cases of the demo province `sample` and print their items."""
-    cases = load_yaml(SAMPLE_CASES)
-    summary = Table(
-        title="Sample cases (rates of the demo province: MẪU – không có giá trị pháp lý)"
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="where the decision documents go")] = Path(
+        "out"
+    ),
+) -> None:
+    """The main job: the sample cases through every stage with the real Prefect flows, on the
+    embedded SQLite default; decisions written to ./out/, then a status table."""
+    from vongtay.demo import run_demo
+
+    _database_url()
+    out.print(
+        "[bold]Vòng Tay demo[/]: sample cases, generated persons, demo rates (no legal value)"
     )
-    for column in ("case", "regime", "items", "total VND", "legal check"):
-        summary.add_column(column, justify="right" if column == "total VND" else "left")
-    for number, case in enumerate(cases, start=1):
-        as_of = golden_check.parse_date("as_of", case["as_of"])
-        calculation = compute(case["facts"], as_of, case.get("rates"))
-        out.rule(f"[bold]Case {number}[/]: {case['name']}")
-        _print_calculation(calculation)
-        summary.add_row(
-            str(number),
-            str(calculation.regime),
-            str(len(calculation.items)),
-            f"{calculation.total_vnd:,}",
-            ", ".join(calculation.needs_legal_check) or "-",
-        )
-    out.print(summary)
+    timing = run_demo(out_dir, out)
+    overhead = timing.flows - timing.steps
+    out.print(
+        f"{timing.flow_runs} flow runs; total {timing.total:.1f} s: importing Prefect "
+        f"{timing.prefect_start:.1f} s, flow runs {timing.flows:.1f} s of which the steps' own "
+        f"work {timing.steps:.1f} s and Prefect's overhead {overhead:.1f} s "
+        f"({overhead / timing.total:.0%} of the total, its temporary server's start included)"
+    )
+    out.print(f"decision documents in {out_dir.resolve()}")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m vongtay.cli`

@@ -55,7 +55,7 @@ def list_cases(
     actor: ActorDep,
     stage: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[CaseRead]:
     """The cases of your province."""
     return service.list_cases(actor, stage, limit, offset)

@@ -1,0 +1,56 @@
+"""The daily sweep: one run for all cases, in chunks."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, get_run_logger, task
+
+from cases import automation
+from cases.dispatch import dispatch
+from cases.service import today
+from flows.retries import RETRIES, RETRY_DELAYS, only_retriable
+
+CHUNK = 1000
+
+
+@task(
+    name="sweep-deadlines",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=only_retriable,
+)
+def sweep_chunk(on: date, after_id: str) -> tuple[int, int, int, str | None]:
+    report, cursor = automation.sweep_deadlines(on, after_id, CHUNK)
+    return report.warned, report.breached, report.follow_ups_due, cursor
+
+
+@task(
+    name="find-stuck-cases",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=only_retriable,
+)
+def find_stuck() -> list[tuple[str, str]]:
+    return automation.stuck_cases()
+
+
+@flow(name="daily_sweep", flow_run_name="daily-sweep-{on}")
+def daily_sweep(on: date | None = None) -> dict[str, int]:
+    """Deadlines coming due (warned) and breached, on the working-day calendar the clocks were
+    computed with; stays nearing day 120; follow-ups due; cases stuck in an automatic step are
+    dispatched again."""
+    logger = get_run_logger()
+    day = on or today()
+    totals = {"warned": 0, "breached": 0, "follow_ups_due": 0, "redispatched": 0}
+    cursor: str | None = ""
+    while cursor is not None:
+        warned, breached, due, cursor = sweep_chunk(day, cursor)
+        totals["warned"] += warned
+        totals["breached"] += breached
+        totals["follow_ups_due"] += due
+    for flow_name, case_id in find_stuck():
+        dispatch(flow_name, case_id)
+        totals["redispatched"] += 1
+    logger.info("daily sweep %s: %s", day.isoformat(), totals)
+    return totals
