@@ -7,7 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import BodyLimit
-from api.routes import audit, auth, calculations, cases, decisions, persons, rates
+from api.routes import audit, auth, calculations, campaigns, cases, decisions, persons, rates
 from cases.settings import get_settings
 
 
@@ -32,6 +32,7 @@ def create_app() -> FastAPI:
         cases.router,
         calculations.router,
         decisions.router,
+        campaigns.router,
         rates.router,
         persons.router,
         audit.router,

@@ -24,6 +24,7 @@ from cases.exceptions import (
     ConcurrentUpdate,
     Conflict,
     NotFound,
+    OutsideProvince,
     SelfApproval,
     TransitionNotAllowed,
 )
@@ -90,6 +91,17 @@ def start(actor: Actor, changed_on: date) -> CampaignStatus:
         )
         if running is not None:
             return _status(running)
+        pending = uow.session.scalar(
+            select(RecalcCampaign).where(RecalcCampaign.state.in_(("running", "computed")))
+        )
+        if pending is not None:
+            # two unapproved campaigns would both count the same difference: one at a time
+            raise Conflict(
+                f"campaign {pending.id} (change on {pending.changed_on.isoformat()}) is "
+                f"{pending.state}; finish and approve it first",
+                field="changed_on",
+                rule="one_open_campaign",
+            )
         since = _now() - RECENT
         total = uow.session.scalar(select(func.count()).select_from(_candidates(since).subquery()))
         row = RecalcCampaign(
@@ -190,6 +202,18 @@ def run_chunk(campaign_id: str, size: int = 5000) -> CampaignStatus:
         )
         items = compute_frame(frame, rates_for(uow, sorted(provinces)))
         granted = {r.id: set(r.granted_discretionary or []) for r in rows}
+        # what earlier campaigns already settled counts as decided: a delta is never paid twice
+        settled = dict(
+            uow.session.execute(
+                select(RecalcDelta.calculation_id, func.sum(RecalcDelta.delta_vnd))
+                .where(
+                    RecalcDelta.calculation_id.in_([r.id for r in rows]),
+                    RecalcDelta.state == "approved",
+                    RecalcDelta.campaign_id != campaign.id,
+                )
+                .group_by(RecalcDelta.calculation_id)
+            ).all()
+        )
         paid = items["status"] == "granted"
         discretionary = items[items["status"] == "discretionary"]
         if len(discretionary):
@@ -201,7 +225,8 @@ def run_chunk(campaign_id: str, size: int = 5000) -> CampaignStatus:
         totals = items[paid].groupby("case_id", sort=False)["amount_vnd"].sum()
         deltas = []
         for r in rows:
-            old = int(r.approved_total_vnd if r.approved_total_vnd is not None else r.total_vnd)
+            decided = r.approved_total_vnd if r.approved_total_vnd is not None else r.total_vnd
+            old = int(decided) + int(settled.get(r.id, 0))
             new = int(totals.get(r.id, 0))
             if new != old:
                 deltas.append(
@@ -241,6 +266,12 @@ def approve(actor: Actor, campaign_id: str) -> CampaignStatus:
     statement: 100,000 lines are one UPDATE, not 100,000 requests."""
     if actor.role != Role.approver:
         _allow(actor, "decide")
+    if actor.province is not None:
+        raise OutsideProvince(
+            "a campaign spans every province: a national approver approves it",
+            field="province",
+            rule="province_scope",
+        )
     with UnitOfWork() as uow:
         campaign = uow.session.get(RecalcCampaign, campaign_id)
         if campaign is None:

@@ -230,16 +230,83 @@ def vault_new_key() -> None:
 
 @app.command("serve")
 def serve(
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 8000,
+    host: Annotated[str, typer.Option(help="address the API listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the API's port")] = 8000,
     workers: Annotated[int, typer.Option(help="API worker processes")] = 1,
+    api_only: Annotated[bool, typer.Option("--api-only", help="only the API")] = False,
+    runner_only: Annotated[
+        bool, typer.Option("--runner-only", help="only a Prefect runner for the deployments")
+    ] = False,
 ) -> None:
-    """Start the API on the configured database."""
-    import uvicorn
+    """Start the API and the Prefect runner that hosts the deployments and the daily sweep.
+
+    Without PREFECT_API_URL a local Prefect server is started too; with it, several runners
+    on several hosts can serve the same deployments."""
+    from vongtay.serving import serve as run
 
     _ensure_schema(_database_url())
-    uvicorn.run(
-        "api.app:create_app", factory=True, host=host, port=port, workers=workers, access_log=True
+    run(host, port, workers, api=not runner_only, runner=not api_only, console=out)
+
+
+@app.command("recalc")
+def recalc(
+    changed_on: Annotated[
+        str, typer.Option("--changed-on", help="the day the new value applies from")
+    ],
+    chunk: Annotated[int, typer.Option(help="cases per transaction")] = 5000,
+) -> None:
+    """The recalculation campaign after a law or rate change, with a progress bar; the deltas
+    wait for another approver's batch approval (POST /api/v1/campaigns/{id}/approval)."""
+    import threading
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    day = _parse_as_of(changed_on)
+    assert day is not None
+    _ensure_schema(_database_url())
+    from cases import campaigns
+    from cases.accounts import system_actor
+    from vongtay.demo import configure_prefect
+
+    configure_prefect(Path("var") / "prefect")
+    status = campaigns.start(system_actor(), day)
+    from flows.campaign import recalculate
+
+    result: dict[str, object] = {}
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.update(recalculate(day, chunk))
+        except BaseException as exc:  # reported below, after the progress bar
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+    ) as progress:
+        bar = progress.add_task(
+            f"campaign {status.id[:8]} (change on {day.isoformat()})", total=status.total_cases or 1
+        )
+        while thread.is_alive():
+            now = campaigns.status(status.id)
+            progress.update(bar, completed=now.done_cases, total=max(now.total_cases, 1))
+            thread.join(timeout=0.5)
+        now = campaigns.status(status.id)
+        progress.update(bar, completed=now.done_cases)
+    if errors:
+        raise _fail(
+            f"the campaign stopped: {type(errors[0]).__name__}; run the same command to resume"
+        )
+    out.print(
+        f"campaign {now.id}: {now.done_cases} computed, {now.changed_cases} changed, "
+        f"net {now.net_delta_vnd:,} VND; state {now.state}. Another approver approves the batch "
+        f"with POST /api/v1/campaigns/{now.id}/approval"
     )
 
 

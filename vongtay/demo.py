@@ -49,7 +49,7 @@ class Timing:
     marks: dict[str, float] = field(default_factory=dict)
 
 
-def _configure_prefect(home: Path) -> None:
+def configure_prefect(home: Path) -> None:
     """A persistent, private Prefect home under ./var so a second run starts faster, and
     Prefect's own chatter kept out of the demo's output."""
     os.environ.setdefault("PREFECT_HOME", str(home.resolve()))
@@ -63,7 +63,7 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
     """Receive the sample cases and take each through every stage; write the decisions."""
     timing = Timing()
     started = time.perf_counter()
-    _configure_prefect(Path("var") / "prefect")
+    configure_prefect(Path("var") / "prefect")
     from cases import automation, decisions, migrate, service
     from cases.accounts import Actor, create_user, system_actor
     from cases.dispatch import set_dispatcher
