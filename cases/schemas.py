@@ -184,6 +184,13 @@ class ApprovalRead(BaseModel):
     approved_total_vnd: int | None
 
 
+class FactsCorrection(Strict):
+    facts: dict[str, Any] = Field(
+        description="the facts to change (law brief §4); null removes one"
+    )
+    reason: str = Field(min_length=1, max_length=1000)
+
+
 class RefusalIn(Strict):
     items: list[str] = Field(min_length=1, max_length=30)
     note: str | None = Field(default=None, max_length=1000)

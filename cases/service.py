@@ -93,6 +93,7 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "propose": frozenset({Role.intake_officer, Role.approver}),
     "decide": frozenset({Role.approver}),
     "refusal": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
+    "correct_facts": frozenset({Role.intake_officer, Role.approver}),
     "override_regime": frozenset({Role.approver}),
     "extension": frozenset({Role.approver}),
     "rates": frozenset({Role.approver, Role.admin}),
@@ -1118,6 +1119,33 @@ def _change_facts(
     if Stage(stage) in PROPOSE_STAGES:
         dispatch("propose_benefits", case_id)
     return read
+
+
+#: facts that only their own decisions change (refusals, the regime override, an extension)
+DECIDED_FACTS = ("refused", "regime_override", "extension_days")
+
+
+def correct_facts(actor: Actor, case_id: str, changes: dict[str, Any], reason: str) -> FactsRead:
+    """Correct facts recorded wrongly (a mistyped date, a fare): a new version with the reason,
+    never an edit of the old one. Facts that have their own decisions are refused here, and a
+    `null` removes an optional fact."""
+    for name in changes:
+        if name in DECIDED_FACTS:
+            raise InvalidInput(
+                "changed by its own decision, not by a correction",
+                field=f"facts.{name}",
+                rule="own_decision",
+            )
+
+    def change(facts: dict[str, Any]) -> str:
+        for name, value in changes.items():
+            if value is None:
+                facts.pop(name, None)
+            else:
+                facts[name] = value
+        return f"facts corrected: {reason}"
+
+    return _change_facts(actor, case_id, "correct_facts", change)
 
 
 def record_refusal(

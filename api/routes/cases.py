@@ -21,6 +21,7 @@ from cases.schemas import (
     DuplicateRead,
     EventRead,
     ExtensionIn,
+    FactsCorrection,
     FactsRead,
     IdentificationIn,
     RefusalIn,
@@ -71,6 +72,17 @@ def get_case(case_id: str, actor: ActorDep) -> CaseRead:
 def get_facts(case_id: str, actor: ActorDep) -> FactsRead:
     """The current version of the case's facts."""
     return service.get_facts(actor, case_id)
+
+
+@router.post(
+    "/cases/{case_id}/facts",
+    response_model=FactsRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={**ON_CASE, **CONFLICT, **INVALID},
+)
+def correct_facts(case_id: str, body: FactsCorrection, actor: ActorDep) -> FactsRead:
+    """Correct facts recorded wrongly: a new version with the reason; the law's rules apply."""
+    return service.correct_facts(actor, case_id, body.facts, body.reason)
 
 
 @router.get("/cases/{case_id}/events", response_model=list[EventRead], responses=ON_CASE)

@@ -965,3 +965,45 @@ def test_the_deadline_list_is_scoped_and_filtered(
     assert_error(bad, 422, "InvalidInput", "state", "unknown_value")
     bad_date = client.get(f"{API}/deadlines", params={"due_before": "soon"}, headers=intake.headers)
     assert_error(bad_date, 422, "RequestValidationFailed", "due_before")
+
+
+def test_facts_recorded_wrongly_are_corrected_by_a_new_version(
+    client: TestClient, account: Callable[..., Account]
+) -> None:
+    intake = account("intake_officer")
+    case_id = client.post(
+        "/api/v1/cases",
+        json=intake_body(travel={"fare_vnd": 10**12, "journey_days": 2}),
+        headers=intake.headers,
+    ).json()["id"]
+    fixed = client.post(
+        f"/api/v1/cases/{case_id}/facts",
+        json={"facts": {"travel": {"fare_vnd": 350000, "journey_days": 2}}, "reason": "typo"},
+        headers=intake.headers,
+    )
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["version"] == 2
+    assert fixed.json()["facts"]["travel"]["fare_vnd"] == 350000
+    removed = client.post(
+        f"/api/v1/cases/{case_id}/facts",
+        json={"facts": {"travel": None}, "reason": "no journey home"},
+        headers=intake.headers,
+    )
+    assert "travel" not in removed.json()["facts"]
+    own = client.post(
+        f"/api/v1/cases/{case_id}/facts",
+        json={"facts": {"refused": ["psychological"]}, "reason": "x"},
+        headers=intake.headers,
+    )
+    assert own.status_code == 422
+    assert (own.json()["field"], own.json()["rule"]) == ("facts.refused", "own_decision")
+    bad = client.post(
+        f"/api/v1/cases/{case_id}/facts",
+        json={"facts": {"stay": {"from": "2025-10-05", "to": "2025-10-01"}}, "reason": "x"},
+        headers=intake.headers,
+    )
+    assert bad.status_code == 422
+    assert (bad.json()["field"], bad.json()["rule"]) == ("facts.stay.to", "not_before_stay_from")
+    assert (
+        client.get(f"/api/v1/cases/{case_id}/facts", headers=intake.headers).json()["version"] == 3
+    )
