@@ -542,7 +542,7 @@ class _Cites:
         if not appear.any():
             return np.zeros(len(appear), np.int64)
         seen = np.zeros(self.size, np.bool_)
-        seen[self.sig[appear]] = True
+        seen[self.sig] = True  # every row's signature: cheaper than selecting the appearing ones
         lut = np.zeros(self.size, np.int64)
         for value in np.flatnonzero(seen).tolist():
             lut[value] = self.registry.code(self._tuple(value))
@@ -572,7 +572,7 @@ class _Out:
             appear=np.zeros((k, m), np.bool_),
             amount=np.zeros((k, m), np.int64),
             amount_na=np.ones((k, m), np.bool_),
-            quantity=np.zeros((k, m), np.int64),
+            quantity=np.zeros((k, m), np.int32),
             quantity_na=np.ones((k, m), np.bool_),
             missing_rate=np.zeros((k, m), np.bool_),
             flag=np.zeros((k, m), np.bool_),
@@ -1070,7 +1070,7 @@ def _assemble(out: _Out, case_ids: Any, positions: IntArray) -> pd.DataFrame:
             "needs_legal_check": gather(out.flag),
             "cites": _categorical(gather(out.cite), categories=cite_categories),
             "regime": _categorical(
-                out.regime[case_idx].astype(np.int8), categories=[str(r) for r in REGIMES]
+                out.regime.astype(np.int8)[case_idx], categories=[str(r) for r in REGIMES]
             ),
             "error_field": _categorical(no_error, categories=[]),
             "error_rule": _categorical(no_error, categories=[]),
@@ -1194,7 +1194,7 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
     out["group"] = pd.Categorical(out["group"], categories=list(GROUPS))
     out["status"] = pd.Categorical(out["status"], categories=list(STATUS_NAMES))
     out["amount_vnd"] = out["amount_vnd"].astype("Int64")
-    out["quantity"] = out["quantity"].astype("Int64")
+    out["quantity"] = out["quantity"].astype("Int32")
     out["needs_legal_check"] = np.array(
         [value is True or value is np.True_ for value in out["needs_legal_check"]], np.bool_
     )
