@@ -502,13 +502,17 @@ def get_facts(actor: Actor, case_id: str) -> FactsRead:
     with UnitOfWork(write=False) as uow:
         case = _case_for(uow, actor, case_id)
         row = _facts(uow, case)
-        return FactsRead(
-            case_id=case.id,
-            version=row.version,
-            facts=row.facts,
-            reason=row.reason,
-            created_at=row.created_at,
-        )
+        return _facts_read(case, row)
+
+
+def _facts_read(case: Case, row: CaseFact) -> FactsRead:
+    return FactsRead(
+        case_id=case.id,
+        version=row.version,
+        facts=row.facts,
+        reason=row.reason,
+        created_at=row.created_at,
+    )
 
 
 def case_events(actor: Actor, case_id: str) -> list[EventRead]:
@@ -1109,13 +1113,7 @@ def _change_facts(
             also(uow, case)
         uow.commit()
         stage = case.stage
-        read = FactsRead(
-            case_id=case.id,
-            version=row.version,
-            facts=row.facts,
-            reason=row.reason,
-            created_at=row.created_at,
-        )
+        read = _facts_read(case, row)
     if Stage(stage) in PROPOSE_STAGES:
         dispatch("propose_benefits", case_id)
     return read
