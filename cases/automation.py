@@ -60,13 +60,16 @@ def propose(case_id: str) -> str | None:
 
 
 def issue(case_id: str) -> str | None:
-    """Issue the decision of the case's approved calculation, if there is one."""
+    """Issue the decision of the case's approved calculation, if there is one; run again once
+    it is issued, it returns the stored decision's number (and issues none)."""
     actor = _system()
     with UnitOfWork(write=False) as uow:
-        if not any(c.state == CalcState.approved for c in uow.repo.calculations(case_id)):
-            return None
+        states = {c.state for c in uow.repo.calculations(case_id)}
+    if CalcState.approved not in states and CalcState.issued not in states:
+        return None
     number = decisions.issue_decision(actor, case_id).number
-    dispatch("refer", case_id)
+    if CalcState.approved in states:
+        dispatch("refer", case_id)
     return number
 
 

@@ -9,6 +9,7 @@ from prefect import flow, get_run_logger, task
 from cases import automation
 from cases.dispatch import dispatch
 from cases.service import today
+from flows.dispatchers import dispatch_through_prefect_in_deployment_runs
 from flows.retries import RETRIES, RETRY_DELAYS, only_retriable
 
 CHUNK = 1000
@@ -35,12 +36,20 @@ def find_stuck() -> list[tuple[str, str]]:
     return automation.stuck_cases()
 
 
-@flow(name="daily_sweep", flow_run_name="daily-sweep-{on}")
+def _run_name() -> str:
+    """`daily-sweep-<day>`: the day swept, today's when the run is given none (the cron's)."""
+    from prefect.runtime import flow_run
+
+    return f"daily-sweep-{flow_run.parameters.get('on') or today()}"
+
+
+@flow(name="daily_sweep", flow_run_name=_run_name)
 def daily_sweep(on: date | None = None) -> dict[str, int]:
     """Deadlines coming due (warned) and breached, on the working-day calendar the clocks were
     computed with; stays nearing day 120; follow-ups due; cases stuck in an automatic step are
     dispatched again."""
     logger = get_run_logger()
+    dispatch_through_prefect_in_deployment_runs()  # it re-dispatches stuck cases
     day = on or today()
     totals = {"warned": 0, "breached": 0, "follow_ups_due": 0, "redispatched": 0}
     cursor: str | None = ""
