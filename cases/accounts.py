@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 
 from cases import audit
 from cases.exceptions import AuthenticationFailed, Conflict, InvalidInput, TooManyAttempts
@@ -98,20 +99,27 @@ def create_user(
 
 
 def system_actor() -> Actor:
-    """The account the flows act as; created on first use, never able to log in."""
-    with UnitOfWork() as uow:
-        user = uow.repo.user_by_name(SYSTEM_USERNAME)
-        if user is None:
-            user = UserAccount(
-                username=SYSTEM_USERNAME,
-                password_hash="!",  # not an argon2 hash: no password can match it
-                role=Role.approver.value,
-                province=None,
-                active=True,
-            )
-            uow.repo.add(user)
-            uow.commit()
-        return Actor(user.id, user.username, Role(user.role), user.province)
+    """The account the flows act as; created on first use, never able to log in. Two processes
+    may both find it missing: the loser of the insert reads the winner's row."""
+    try:
+        with UnitOfWork() as uow:
+            user = uow.repo.user_by_name(SYSTEM_USERNAME)
+            if user is None:
+                user = UserAccount(
+                    username=SYSTEM_USERNAME,
+                    password_hash="!",  # not an argon2 hash: no password can match it
+                    role=Role.approver.value,
+                    province=None,
+                    active=True,
+                )
+                uow.repo.add(user)
+                uow.commit()
+            return Actor(user.id, user.username, Role(user.role), user.province)
+    except IntegrityError:
+        with UnitOfWork(write=False) as uow:
+            user = uow.repo.user_by_name(SYSTEM_USERNAME)
+            assert user is not None
+            return Actor(user.id, user.username, Role(user.role), user.province)
 
 
 def login(username: str, password: str, client: str) -> TokenRead:

@@ -10,6 +10,7 @@ original `as_of` and facts: only the rules and rates change.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import pandas as pd
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from benefits_rules import compute_frame
+from benefits_rules.provinces import is_known as province_is_known
 from cases import audit
 from cases.accounts import Actor
 from cases.exceptions import (
@@ -33,6 +35,8 @@ from cases.models import BenefitCalculation, Case, CaseFact, RecalcCampaign, Rec
 from cases.schemas import Role
 from cases.service import _allow, rates_for
 from cases.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 #: a closed case is still recomputed for this long after it closed
 RECENT = timedelta(days=365)
@@ -81,12 +85,15 @@ def _status(row: RecalcCampaign) -> CampaignStatus:
 
 
 def start(actor: Actor, changed_on: date) -> CampaignStatus:
-    """Start the campaign for a change on `changed_on`, or return the one already running."""
+    """Start the campaign for a change on `changed_on`, or return that change's campaign still
+    open (running, or computed and waiting for its approval): started again, it resumes or
+    returns, never fails on its own campaign."""
     _allow(actor, "rates")
     with UnitOfWork() as uow:
         running = uow.session.scalar(
             select(RecalcCampaign).where(
-                RecalcCampaign.changed_on == changed_on, RecalcCampaign.state == "running"
+                RecalcCampaign.changed_on == changed_on,
+                RecalcCampaign.state.in_(("running", "computed")),
             )
         )
         if running is not None:
@@ -200,7 +207,10 @@ def run_chunk(campaign_id: str, size: int = 5000) -> CampaignStatus:
         provinces = set(frame["province"]) | set(
             frame.get("home_province", pd.Series(dtype=object)).dropna()
         )
-        items = compute_frame(frame, rates_for(uow, sorted(provinces)))
+        # a province the registry no longer knows makes its rows fail validation (no delta),
+        # it must not stop the campaign at this chunk
+        known = sorted(p for p in provinces if isinstance(p, str) and province_is_known(p))
+        items = compute_frame(frame, rates_for(uow, known))
         granted = {r.id: set(r.granted_discretionary or []) for r in rows}
         # what earlier campaigns already settled counts as decided: a delta is never paid twice
         settled = dict(
@@ -223,8 +233,20 @@ def run_chunk(campaign_id: str, size: int = 5000) -> CampaignStatus:
             ]
             paid.loc[discretionary.index[keep]] = True
         totals = items[paid].groupby("case_id", sort=False)["amount_vnd"].sum()
+        # a snapshot the rules now refuse has no new total: no delta for it (a zero total
+        # would put the whole payment before the approvers as an over-payment); logged by id
+        failed = set(items.loc[items["error_field"].notna(), "case_id"])
+        if failed:
+            log.warning(
+                "campaign %s: %d calculations could not be recomputed, no delta stored: %s",
+                campaign.id,
+                len(failed),
+                ", ".join(sorted(map(str, failed))[:20]),
+            )
         deltas = []
         for r in rows:
+            if r.id in failed:
+                continue
             decided = r.approved_total_vnd if r.approved_total_vnd is not None else r.total_vnd
             old = int(decided) + int(settled.get(r.id, 0))
             new = int(totals.get(r.id, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from cases import campaigns
 from cases.accounts import system_actor
@@ -23,11 +24,15 @@ def start(changed_on: date) -> str:
     return campaigns.start(system_actor(), changed_on).id
 
 
+# Never cached: every call has the same inputs and must do the next chunk. With result
+# persistence on (PREFECT_RESULTS_PERSIST_BY_DEFAULT), the default policy would return the
+# first chunk's status forever and the flow would never end.
 @task(
     name="recompute-chunk",
     retries=RETRIES,
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=only_retriable,
+    cache_policy=NO_CACHE,
 )
 def chunk(campaign_id: str, size: int) -> campaigns.CampaignStatus:
     return campaigns.run_chunk(campaign_id, size)

@@ -30,5 +30,9 @@ def deployments() -> list[Any]:
 
 
 def serve_deployments(limit: int = 8) -> None:
-    """Host every deployment in this process until stopped (a Prefect runner)."""
-    serve(*deployments(), limit=limit)
+    """Host every deployment in this process until stopped (a Prefect runner).
+
+    A runner that stops leaves the deployments as they are: they are shared by every runner,
+    and Prefect's default (pause them on shutdown) would stop the daily sweep's schedule for
+    the runners still serving."""
+    serve(*deployments(), limit=limit, pause_on_shutdown=False)

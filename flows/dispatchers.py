@@ -20,6 +20,22 @@ class PrefectDispatcher:
         run_deployment(f"{flow}/{flow}", parameters={"case_id": case_id}, timeout=0)
 
 
+def dispatch_through_prefect_in_deployment_runs() -> None:
+    """In a run of a served deployment, start further flows through Prefect.
+
+    A runner executes each flow run in a fresh process, where the dispatcher that `vongtay
+    serve` installed in the runner's own process is not set: a dispatch from inside the run
+    (`issue_decision` starting `refer`, the daily sweep's re-dispatches) would reach the
+    `NullDispatcher` and be lost. Runs outside a deployment (the demo's inline runs, the
+    tests) keep the dispatcher they were given."""
+    from prefect.runtime import deployment
+
+    from cases.dispatch import NullDispatcher, dispatcher, set_dispatcher
+
+    if deployment.id is not None and isinstance(dispatcher(), NullDispatcher):
+        set_dispatcher(PrefectDispatcher())
+
+
 class InlineDispatcher:
     """Runs the same flows in this process, on Prefect's own (ephemeral) server.
 

@@ -65,6 +65,9 @@ def propose_benefits(case_id: str) -> str | None:
 @flow(name="issue_decision", flow_run_name="issue-{case_id}")
 def issue_decision(case_id: str) -> str | None:
     """Issue the decision of the approved calculation; a re-run returns the stored one."""
+    from flows.dispatchers import dispatch_through_prefect_in_deployment_runs
+
+    dispatch_through_prefect_in_deployment_runs()  # it dispatches `refer`
     return issue(case_id)
 
 
