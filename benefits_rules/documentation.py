@@ -34,7 +34,9 @@ def item_labels() -> dict[str, str]:
 def _bases() -> tuple[list[tuple[int, str]], dict[str, tuple[int, str]]]:
     data = load_yaml(DATA / "legal_bases.yaml")
     always = [(int(e["order"]), str(e["text"])) for e in data["always"]]
-    instruments = {str(k): (int(v["order"]), str(v["text"])) for k, v in data["instruments"].items()}
+    instruments = {
+        str(k): (int(v["order"]), str(v["text"])) for k, v in data["instruments"].items()
+    }
     return always, instruments
 
 
