@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import shutil
@@ -338,6 +339,7 @@ class Phase:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     peak_rss: int = 0
+    rss_samples: int = 0
     stopped_by_time: bool = False
 
 
@@ -478,7 +480,7 @@ async def load(
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(q * len(ordered) + 0.5) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def verdict(met: bool) -> str:
@@ -502,7 +504,7 @@ def report(phase: Phase) -> None:
         f"   CPU: worker {phase.server_cpu_s:.1f} s ({phase.server_cpu_s / n * 1e3:.1f} ms/req), "
         f"clients {phase.client_cpu_s:.1f} s ({phase.client_cpu_s / n * 1e3:.1f} ms/req)"
     )
-    print(f"   peak RSS {phase.peak_rss / 2**20:.0f} MB")
+    print(f"   peak RSS {phase.peak_rss / 2**20:.0f} MB ({phase.rss_samples} samples)")
     print(f"   p95 {phase.target_ms:.0f} ms: {verdict(p95 <= phase.target_ms)}")
     print(f"   no errors: {verdict(errors == 0)}")
     if phase.stopped_by_time:
@@ -568,7 +570,7 @@ async def run_load(base: str, proc: psutil.Process, args: argparse.Namespace) ->
                     )  # fmt: skip
                 phase.server_cpu_s = cpu_seconds(proc) - server_cpu
                 phase.client_cpu_s = cpu_seconds(psutil.Process()) - client_cpu
-                phase.peak_rss = sampler.peak
+                phase.peak_rss, phase.rss_samples = sampler.peak, sampler.samples
                 phases.append(phase)
         finally:
             for transport in transports:

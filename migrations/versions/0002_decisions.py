@@ -83,7 +83,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("display_name", sa.String(length=200), nullable=True))
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("display_name")
