@@ -1,4 +1,4 @@
-"""The `vongtay` command line (design §4): `golden`, `compute` and `demo`."""
+"""The `vongtay` command line (design §4): `golden` and `compute`."""
 
 from __future__ import annotations
 
@@ -389,10 +389,4 @@ def test_compute_file_that_is_not_a_mapping_exits_2(runner: CliRunner, tmp_path:
     assert str(path) in _text(result.stderr)
 
 
-# --- vongtay demo -------------------------------------------------------------------------
-
-
-def test_demo_prints_the_sample_notice(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "MẪU" in result.stdout
+# `vongtay demo` is tested end to end under the Prefect harness: tests/flows/test_demo_privacy.py
