@@ -19,4 +19,4 @@ def shared_dir() -> Path:
 
 
 # the database fixtures (SQLite and PostgreSQL) for every test that needs them
-from tests.dbfixtures import db_url, empty_db_url, migrated_engine  # noqa: E402, F401
+from tests.dbfixtures import db_url, empty_db_url, migrated_engine, module_engine  # noqa: E402, F401

@@ -32,6 +32,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from cases.db import make_engine
 from cases.migrate import upgrade
@@ -181,3 +182,38 @@ def migrated_engine(db_url: str) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def module_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One database per test module with every table (from the models): for tests of a single
+    module's tables that clean up after each test themselves."""
+    from cases.db import make_engine
+    from cases.models import Base
+
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('module') / 'vongtay.db'}")
+        Base.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = create_pg_database()
+    engine = make_engine(url)
+    try:
+        Base.metadata.create_all(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        drop_pg_database(url)
+
+
+def write_session(engine: Engine) -> Session:
+    """A session whose transactions write, as `UnitOfWork` opens them."""
+    from cases.db import is_sqlite
+
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    return Session(bind=bind, expire_on_commit=False)

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import unicodedata
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import Engine, create_engine, delete, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from cases import vault as vault_module
-from cases.db import is_sqlite, make_engine
 from cases.exceptions import InvalidInput
-from cases.models import Base, Person
+from cases.models import Person
 from cases.settings import get_settings
 from cases.vault import (
     PERSON_FIELDS,
@@ -30,8 +25,7 @@ from cases.vault import (
     open_person,
     seal_person,
 )
-
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.dbfixtures import write_session
 
 BIRTH = date(1998, 3, 14)
 
@@ -46,33 +40,10 @@ PERSONAL = {
 }
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
-def engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A fresh database per module: a SQLite file, or a throwaway PostgreSQL database."""
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("vault") / "vongtay.db"
-        eng = make_engine(f"sqlite:///{path}")
-        Base.metadata.create_all(eng)
-        yield eng
-        eng.dispose()
-        return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"vongtay_t_{secrets.token_hex(6)}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    eng = make_engine(make_url(PG_ADMIN_URL).set(database=name).render_as_string(False))
-    try:
-        Base.metadata.create_all(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+@pytest.fixture
+def engine(module_engine: Engine) -> Engine:
+    """The module's database (SQLite and PostgreSQL; tests/dbfixtures.py)."""
+    return module_engine
 
 
 @pytest.fixture
@@ -82,12 +53,6 @@ def db(engine: Engine) -> Engine:
         session.execute(delete(Person))
         session.commit()
     return engine
-
-
-def write_session(engine: Engine) -> Session:
-    """A session whose transactions write, as `UnitOfWork` opens them."""
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
-    return Session(bind=bind, expire_on_commit=False)
 
 
 @pytest.fixture
