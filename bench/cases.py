@@ -13,6 +13,9 @@ given ``(n, seed)``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -287,3 +290,24 @@ if __name__ == "__main__":
     print(_summary(cases))
     print(f"generate_cases(100_000): median {sorted(timings)[2] * 1000:.1f} ms over 5 runs")
     print(cases.head(3).T.to_string())
+
+
+def facts_of(row: Mapping[str, Any]) -> tuple[date, dict[str, Any]]:
+    """One generated row back as (as_of, nested facts) for the scalar engine: the inverse of
+    the frame format, so `compute` and `compute_frame` can be given the same case."""
+    facts: dict[str, Any] = {}
+    for name, value in row.items():
+        if name in ("case_id", "as_of") or value is None or value is pd.NaT or value is pd.NA:
+            continue
+        if isinstance(value, float) and np.isnan(value):
+            continue
+        if isinstance(value, pd.Timestamp):
+            value = value.date()
+        elif isinstance(value, np.generic):
+            value = value.item()
+        head, _, tail = name.partition(".")
+        if tail:
+            facts.setdefault(head, {})[tail] = value
+        else:
+            facts[name] = value
+    return row["as_of"].date(), facts

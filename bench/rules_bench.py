@@ -22,7 +22,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from bench.cases import generate_cases
+from bench.cases import facts_of, generate_cases
 from bench.openfisca_model import build_system, simulate, simulate_one
 from benefits_rules import compute
 from benefits_rules.frame import compute_frame
@@ -38,27 +38,6 @@ ENUM_COLUMNS = (
     "home_province",
     "regime_override.regime",
 )
-
-
-def facts_of(row: dict[str, Any]) -> tuple[date, dict[str, Any]]:
-    """One frame row as (as_of, nested facts) for the scalar engine."""
-    facts: dict[str, Any] = {}
-    as_of = row["as_of"].date()
-    for name, value in row.items():
-        if name in ("case_id", "as_of") or value is None or value is pd.NaT or value is pd.NA:
-            continue
-        if isinstance(value, float) and np.isnan(value):
-            continue
-        if isinstance(value, pd.Timestamp):
-            value = value.date()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        head, _, tail = name.partition(".")
-        if tail:
-            facts.setdefault(head, {})[tail] = value
-        else:
-            facts[name] = value
-    return as_of, facts
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -306,33 +305,13 @@ def test_missing_as_of_in_one_row_is_reported_for_that_row() -> None:
 
 
 def test_generated_bench_cases_agree_with_compute() -> None:
-    from bench.cases import generate_cases
+    from bench.cases import facts_of, generate_cases
 
     frame = generate_cases(2_000, seed=7)
     got = frame_lines(compute_frame(frame))
     for row in frame.head(400).to_dict("records"):
-        facts = _facts_from_row(row)
-        as_of = row["as_of"].date()
+        as_of, facts = facts_of(row)
         assert got[row["case_id"]] == scalar_lines(facts, as_of, None)
-
-
-def _facts_from_row(row: dict[str, Any]) -> dict[str, Any]:
-    facts: dict[str, Any] = {}
-    for name, value in row.items():
-        if name in ("case_id", "as_of") or value is None or value is pd.NaT or value is pd.NA:
-            continue
-        if isinstance(value, float) and np.isnan(value):
-            continue
-        if isinstance(value, pd.Timestamp):
-            value = value.date()
-        elif isinstance(value, np.generic):
-            value = value.item()
-        head, _, tail = name.partition(".")
-        if tail:
-            facts.setdefault(head, {})[tail] = value
-        else:
-            facts[name] = value
-    return facts
 
 
 assert flatten({"stay": {"from": 1}}) == {"stay.from": 1}
