@@ -7,7 +7,21 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.middleware import BodyLimit
-from api.routes import audit, auth, calculations, campaigns, cases, decisions, persons, rates
+from api.routes import (
+    audit,
+    auth,
+    calculations,
+    campaigns,
+    cases,
+    decisions,
+    exports,
+    followups,
+    partners,
+    persons,
+    rates,
+    referrals,
+    stats,
+)
 from cases.settings import get_settings
 
 
@@ -36,6 +50,11 @@ def create_app() -> FastAPI:
         rates.router,
         persons.router,
         audit.router,
+        partners.router,
+        referrals.router,
+        followups.router,
+        stats.router,
+        exports.router,
     ):
         app.include_router(router, prefix="/api/v1")
     if settings.cors_origins:

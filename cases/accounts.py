@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from cases import audit
 from cases.exceptions import AuthenticationFailed, Conflict, InvalidInput, TooManyAttempts
-from cases.models import ApiToken, LoginAttempt, UserAccount
+from cases.models import ApiToken, LoginAttempt, PartnerOrg, UserAccount
 from cases.schemas import Role, TokenRead
 from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
@@ -33,6 +34,8 @@ class Actor:
     username: str
     role: Role
     province: str | None
+    #: the partner organisation of a `partner` account; None for staff
+    partner_id: str | None = None
 
     def sees(self, province: str) -> bool:
         """National accounts see every province; the others only their own."""
@@ -51,9 +54,17 @@ def _token_hash(token: str) -> str:
 
 
 def create_user(
-    username: str, role: str, province: str | None, display_name: str | None = None
+    username: str,
+    role: str,
+    province: str | None,
+    display_name: str | None = None,
+    partner: str | None = None,
 ) -> tuple[str, str]:
-    """Create an account and return (id, one-time password): the password is shown once."""
+    """Create an account and return (id, one-time password): the password is shown once.
+
+    A `partner` account belongs to a registered partner organisation (its slug in `partner`)
+    and takes that organisation's province; no other role may name one.
+    """
     from benefits_rules.provinces import is_known
 
     if role not in {r.value for r in Role}:
@@ -64,6 +75,12 @@ def create_user(
         )
     if province is not None and not is_known(province):
         raise InvalidInput("not a province of the registry", field="province", rule="unknown_value")
+    if (role == Role.partner) != (partner is not None):
+        raise InvalidInput(
+            "a partner account needs --partner, and only a partner account may have one",
+            field="partner",
+            rule="partner_account",
+        )
     if (
         not username
         or len(username) > 64
@@ -76,12 +93,23 @@ def create_user(
     with UnitOfWork() as uow:
         if uow.repo.user_by_name(username) is not None:
             raise Conflict("an account with that username exists", field="username", rule="unique")
+        partner_id = None
+        if partner is not None:
+            org = uow.session.scalars(select(PartnerOrg).where(PartnerOrg.slug == partner)).first()
+            if org is None or not org.active:
+                raise InvalidInput(
+                    "no active partner organisation with that slug",
+                    field="partner",
+                    rule="unknown_value",
+                )
+            partner_id, province = org.id, org.province
         user = UserAccount(
             username=username,
             password_hash=_HASHER.hash(password),
             role=role,
             province=province,
             display_name=display_name,
+            partner_id=partner_id,
             active=True,
         )
         uow.repo.add(user)
@@ -92,7 +120,7 @@ def create_user(
             action="user.created",
             subject_type="user",
             subject_id=user.id,
-            detail={"role": role, "province": province},
+            detail={"role": role, "province": province, "partner": partner},
         )
         uow.commit()
         return user.id, password
@@ -206,7 +234,7 @@ def authenticate(token: str) -> Actor:
             raise AuthenticationFailed(
                 "the account is disabled", field="authorization", rule="account_disabled"
             )
-        return Actor(user.id, user.username, Role(user.role), user.province)
+        return Actor(user.id, user.username, Role(user.role), user.province, user.partner_id)
 
 
 def logout(token: str) -> None:

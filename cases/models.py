@@ -63,6 +63,8 @@ class UserAccount(Base):
     role: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str | None] = mapped_column(String(200))
     province: Mapped[str | None] = mapped_column(String(64))
+    # a partner organisation's account sees only that organisation's referrals
+    partner_id: Mapped[str | None] = mapped_column(ForeignKey("partner_org.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -309,6 +311,124 @@ class Deadline(Base):
     paused_on: Mapped[date | None] = mapped_column(Date)
     pause_reason: Mapped[str | None] = mapped_column(Text)
     remaining_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PartnerOrg(Base):
+    """An organisation that carries out a referral: a vocational training centre, a public
+    employment service centre, the Vietnam Bank for Social Policies, a legal aid centre or a
+    psychological support provider. `province` None means it serves every province."""
+
+    __tablename__ = "partner_org"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service: Mapped[str] = mapped_column(String(32), index=True)
+    province: Mapped[str | None] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Consent(Base):
+    """The person's recorded consent to share what a service needs with a partner; withdrawn,
+    it revokes the referrals that rest on it."""
+
+    __tablename__ = "consent"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    services: Mapped[list[Any]] = mapped_column(JSON)
+    given_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Referral(Base):
+    """A referral of the person to a partner, carrying out one item of an issued decision.
+
+    The packet the partner reads is assembled from the vault at read time from `packet_fields`
+    (what this service needs, nothing more): nothing personal is stored here, and a revoked or
+    expired referral can no longer be read.
+    """
+
+    __tablename__ = "referral"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    service: Mapped[str] = mapped_column(String(32))
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partner_org.id"), index=True)
+    decision_id: Mapped[str] = mapped_column(ForeignKey("decision.id"))
+    item_key: Mapped[str] = mapped_column(String(64))
+    consent_id: Mapped[str] = mapped_column(ForeignKey("consent.id"))
+    packet_fields: Mapped[list[Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    expires_on: Mapped[date] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ReferralReport(Base):
+    """What the partner reported back: accepted, started, completed or dropped, and when."""
+
+    __tablename__ = "referral_report"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referral.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reported_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FollowUp(Base):
+    """One scheduled check after the return home (policy, not law), and its outcome: who
+    checked, on which day, and what they found."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("case_id", "number", name="uq_follow_up_number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    months_after: Mapped[int] = mapped_column(Integer)
+    due: Mapped[date] = mapped_column(Date, index=True)
+    cites: Mapped[list[Any]] = mapped_column(JSON)
+    rule: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    checked_on: Mapped[date | None] = mapped_column(Date)
+    worker_id: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class FollowUpTask(Base):
+    """Work a missed check or a worrying outcome opens for the follow-up worker; `escalated_at`
+    set means it now waits on the province's approver too."""
+
+    __tablename__ = "follow_up_task"
+    __table_args__ = (UniqueConstraint("follow_up_id", "kind", name="uq_follow_up_task_kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    follow_up_id: Mapped[str] = mapped_column(ForeignKey("follow_up.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by: Mapped[str | None] = mapped_column(ForeignKey("user_account.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -17,6 +17,8 @@ class Role(StrEnum):
     followup_worker = "followup_worker"
     auditor = "auditor"
     admin = "admin"
+    #: a partner organisation's account: sees only its own organisation's referrals
+    partner = "partner"
 
 
 class Strict(BaseModel):

@@ -99,7 +99,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "rates": frozenset({Role.approver, Role.admin}),
     "close": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
     "duplicates": frozenset({Role.intake_officer, Role.approver}),
-    "read": frozenset(set(Role)),
+    # every staff role reads the case file; a partner reads only its referrals' packets
+    "read": frozenset(set(Role) - {Role.partner}),
     "read_person": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
     "audit": frozenset({Role.auditor, Role.admin}),
 }

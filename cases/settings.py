@@ -37,7 +37,19 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_client: int = 20
     login_window_minutes: int = 15
+    #: months after the return home of each follow-up check (policy, not law)
     follow_up_months: list[int] = [1, 3, 6, 12]
+    #: a province's own schedule, as JSON:
+    #: VONGTAY_FOLLOW_UP_MONTHS_BY_PROVINCE='{"ha-giang": [1, 2, 6, 12, 24]}'
+    follow_up_months_by_province: dict[str, list[int]] = {}
+    #: days after its due date before a check nobody recorded counts as missed
+    follow_up_grace_days: int = 14
+    #: days a referral packet stays readable by the partner unless given otherwise
+    referral_expiry_days: int = 90
+
+    def follow_up_months_for(self, province: str) -> tuple[int, ...]:
+        """The follow-up schedule of a province: its own if configured, else the default."""
+        return tuple(self.follow_up_months_by_province.get(province, self.follow_up_months))
 
     @property
     def is_sqlite_default(self) -> bool:

@@ -167,25 +167,42 @@ def users_create(
     username: Annotated[str, typer.Option("--username", help="the login name")],
     role: Annotated[
         str,
-        typer.Option("--role", help="intake_officer, approver, followup_worker, auditor or admin"),
+        typer.Option(
+            "--role", help="intake_officer, approver, followup_worker, auditor, admin or partner"
+        ),
     ],
-    province: Annotated[str, typer.Option("--province", help="a province slug, or `national`")],
+    province: Annotated[
+        str | None,
+        typer.Option("--province", help="a province slug, or `national` (not for a partner)"),
+    ] = None,
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="full name, printed when signing decisions")
     ] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option("--partner", help="a partner account's organisation (its slug)"),
+    ] = None,
 ) -> None:
-    """Create a staff account and print its one-time password."""
+    """Create an account and print its one-time password. A staff account needs a province;
+    a partner account needs its organisation, whose province it takes."""
     from cases.accounts import create_user
     from cases.exceptions import CaseError
 
+    if province is None and partner is None:
+        raise _fail("province: a staff account needs --province SLUG or --province national")
     _ensure_schema(_database_url())
     try:
         user_id, password = create_user(
-            username, role, None if province == "national" else province, display_name
+            username,
+            role,
+            None if province in (None, "national") else province,
+            display_name,
+            partner,
         )
     except CaseError as exc:
         raise _fail(f"{exc.field}: {exc.detail} ({exc.rule})") from None
-    out.print(f"created {username} ({role}, {province}), id {user_id}")
+    scope = f"partner {partner}" if partner else province
+    out.print(f"created {username} ({role}, {scope}), id {user_id}")
     out.print(f"one-time password: {password}", highlight=False)
 
 

@@ -1,0 +1,7 @@
+"""(being built: issue 7)"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["partners"])
