@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from benefits_rules import clocks
-from cases import decisions, service
+from cases import decisions, policy, service
 from cases.accounts import Actor, system_actor
 from cases.dispatch import dispatch
 from cases.exceptions import NotFound
@@ -34,8 +34,8 @@ def advance_intake(case_id: str) -> str:
             raise NotFound("no such case", field="case_id")
         if case.stage != Stage.received:
             return case.stage
-        service._move(uow, case, actor, Stage.awaiting_verification, "intake_done", reason="intake")
-        service._stay_clocks(uow, case, service._facts(uow, case).facts, service.today())
+        policy.move(uow, case, actor, Stage.awaiting_verification, "intake_done", reason="intake")
+        service._stay_clocks(uow, case, policy.latest_facts(uow, case).facts, service.today())
         uow.commit()
         return case.stage
 
@@ -47,7 +47,7 @@ def propose(case_id: str) -> str | None:
         case = uow.repo.case(case_id)
         if case is None or Stage(case.stage) not in PROPOSE_STAGES:
             return None
-        version = service._facts(uow, case).version
+        version = policy.latest_facts(uow, case).version
         kind = "full" if case.stage == Stage.identified else "waiting"
         for calc in uow.repo.calculations(case.id):
             live = calc.state in (CalcState.proposed, CalcState.approved, CalcState.issued)
@@ -84,8 +84,8 @@ def refer(case_id: str) -> str:
         issued = any(c.state == CalcState.issued for c in uow.repo.calculations(case.id))
         if case.stage != Stage.identified or not issued:
             return case.stage
-        service._move(uow, case, actor, Stage.referred, "referred", reason="decision issued")
-        if service._facts(uow, case).facts.get("returning_home"):
+        policy.move(uow, case, actor, Stage.referred, "referred", reason="decision issued")
+        if policy.latest_facts(uow, case).facts.get("returning_home"):
             months = tuple(get_settings().follow_up_months)
             for check in clocks.follow_up_schedule(service.today(), months):
                 service._add_deadline(uow, case, check)
@@ -130,7 +130,7 @@ def sweep_deadlines(
             if row.due < on:
                 row.state = "breached"
                 report.breached += 1
-                service._event(
+                policy.record_event(
                     uow,
                     case,
                     actor,
@@ -140,13 +140,13 @@ def sweep_deadlines(
             elif row.kind == clocks.ClockKind.follow_up and row.due <= on and row.state == "open":
                 row.state = "warned"
                 report.follow_ups_due += 1
-                service._event(
+                policy.record_event(
                     uow, case, actor, "follow_up_due", detail={"due": row.due.isoformat()}
                 )
             elif row.warn_on is not None and row.warn_on <= on and row.state == "open":
                 row.state = "warned"
                 report.warned += 1
-                service._event(
+                policy.record_event(
                     uow,
                     case,
                     actor,

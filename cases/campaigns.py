@@ -32,8 +32,9 @@ from cases.exceptions import (
 )
 from cases.lifecycle import CalcState, Stage
 from cases.models import BenefitCalculation, Case, CaseFact, RecalcCampaign, RecalcDelta
+from cases.policy import allow
 from cases.schemas import Role
-from cases.service import _allow, rates_for
+from cases.service import rates_for
 from cases.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def start(actor: Actor, changed_on: date) -> CampaignStatus:
     """Start the campaign for a change on `changed_on`, or return that change's campaign still
     open (running, or computed and waiting for its approval): started again, it resumes or
     returns, never fails on its own campaign."""
-    _allow(actor, "rates")
+    allow(actor, "rates")
     with UnitOfWork() as uow:
         running = uow.session.scalar(
             select(RecalcCampaign).where(
@@ -287,7 +288,7 @@ def approve(actor: Actor, campaign_id: str) -> CampaignStatus:
     """An approver other than the one who started it approves the whole batch in one
     statement: 100,000 lines are one UPDATE, not 100,000 requests."""
     if actor.role != Role.approver:
-        _allow(actor, "decide")
+        allow(actor, "decide")
     if actor.province is not None:
         raise OutsideProvince(
             "a campaign spans every province: a national approver approves it",

@@ -24,8 +24,8 @@ from cases.exceptions import ConcurrentUpdate, NotFound, RoleNotAllowed, Transit
 from cases.issuers import Issuer, issuer_for
 from cases.lifecycle import CalcState
 from cases.models import BenefitCalculation, Case, Decision, DecisionCopy, DecisionSequence
+from cases.policy import case_for, record_event, today
 from cases.schemas import DecisionRead, Role
-from cases.service import _case_for, _event, today
 from cases.unit_of_work import UnitOfWork
 from cases.vault import default_vault, open_person
 from documents import DecisionView, ItemLine, render_decision
@@ -72,7 +72,7 @@ def issue_decision(actor: Actor, case_id: str, calculation_id: str | None = None
     if actor.role not in ISSUERS:
         raise RoleNotAllowed(f"the role {actor.role} may not issue decisions", field="role")
     with UnitOfWork() as uow:
-        case = _case_for(uow, actor, case_id)
+        case = case_for(uow, actor, case_id)
         calc = _calculation(uow, case, calculation_id)
         existing = uow.session.scalar(select(Decision).where(Decision.calculation_id == calc.id))
         if existing is not None:
@@ -143,7 +143,7 @@ def issue_decision(actor: Actor, case_id: str, calculation_id: str | None = None
                     expected_state=CalcState.issued.value,
                     values={"state": CalcState.replaced.value},
                 )
-        _event(
+        record_event(
             uow,
             case,
             actor,
@@ -347,7 +347,7 @@ def list_decisions(actor: Actor, case_id: str) -> list[DecisionRead]:
     if actor.role not in READERS:
         raise RoleNotAllowed(f"the role {actor.role} may not read decisions", field="role")
     with UnitOfWork(write=False) as uow:
-        case = _case_for(uow, actor, case_id)
+        case = case_for(uow, actor, case_id)
         rows = uow.session.scalars(
             select(Decision).where(Decision.case_id == case.id).order_by(Decision.created_at)
         ).all()
@@ -370,7 +370,7 @@ def download(
     except ValueError:
         raise NotFound("no such decision", field="number") from None
     with UnitOfWork() as uow:
-        case = _case_for(uow, actor, case_id)
+        case = case_for(uow, actor, case_id)
         decision = uow.session.scalar(
             select(Decision).where(
                 Decision.case_id == case.id, Decision.year == year, Decision.number == seq

@@ -7,10 +7,8 @@ The API and the flows call these functions and nothing deeper.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
@@ -25,35 +23,38 @@ from cases.exceptions import (
     ConcurrentUpdate,
     Conflict,
     Forbidden,
-    IdempotencyKeyReused,
     InvalidInput,
     LegalCheckNotAcknowledged,
     NotFound,
     OutsideProvince,
-    RoleNotAllowed,
     SelfApproval,
     TransitionNotAllowed,
     VaultUnavailable,
 )
+from cases.idempotency import idempotent, request_hash
 from cases.lifecycle import (
     OPEN_STAGES,
     PROPOSE_STAGES,
     CalcState,
     Stage,
     check_calc_move,
-    check_move,
 )
 from cases.models import (
     Approval,
     BenefitCalculation,
     Case,
-    CaseEvent,
     CaseFact,
     Deadline,
     DuplicateMatch,
-    IdempotencyRecord,
     RateValue,
 )
+from cases.policy import ALLOWED, DEADLINE_STATES, INTAKE_FORBIDDEN_FACTS, today
+from cases.policy import allow as _allow
+from cases.policy import case_for as _case_for
+from cases.policy import latest_facts as _facts
+from cases.policy import move as _move
+from cases.policy import now as _now
+from cases.policy import record_event as _event
 from cases.schemas import (
     ApprovalCreate,
     ApprovalRead,
@@ -74,7 +75,6 @@ from cases.schemas import (
     PersonRead,
     RateIn,
     RateRead,
-    Role,
     TraceRead,
     VerificationIn,
 )
@@ -84,117 +84,14 @@ from cases.vault import PURPOSES, VaultError, default_vault, open_person, seal_p
 
 T = TypeVar("T")
 
-#: which roles may do what (admins manage accounts and rates; auditors read)
-ALLOWED: dict[str, frozenset[Role]] = {
-    "receive": frozenset({Role.intake_officer}),
-    "verify": frozenset({Role.intake_officer}),
-    "identify": frozenset({Role.intake_officer}),
-    "clock": frozenset({Role.intake_officer, Role.approver}),
-    "propose": frozenset({Role.intake_officer, Role.approver}),
-    "decide": frozenset({Role.approver}),
-    "refusal": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
-    "correct_facts": frozenset({Role.intake_officer, Role.approver}),
-    "override_regime": frozenset({Role.approver}),
-    "extension": frozenset({Role.approver}),
-    "rates": frozenset({Role.approver, Role.admin}),
-    "close": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
-    "duplicates": frozenset({Role.intake_officer, Role.approver}),
-    # every staff role reads the case file; a partner reads only its referrals' packets
-    "read": frozenset(set(Role) - {Role.partner}),
-    "read_person": frozenset({Role.intake_officer, Role.approver, Role.followup_worker}),
-    "audit": frozenset({Role.auditor, Role.admin}),
-}
-
-INTAKE_FORBIDDEN_FACTS = ("regime_override", "extension_days")
-#: design §2's clock states, and `cancelled` for the clocks of a closed case
-DEADLINE_STATES = ("open", "met", "warned", "breached", "paused", "cancelled")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """Today in Viet Nam, where deadlines run."""
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-
-
-def _allow(actor: Actor, action: str) -> None:
-    if actor.role not in ALLOWED[action]:
-        raise RoleNotAllowed(
-            f"the role {actor.role} may not {action.replace('_', ' ')}", field="role", rule="role"
-        )
-
-
-def _case_for(uow: UnitOfWork, actor: Actor, case_id: str) -> Case:
-    case = uow.repo.case(case_id)
-    if case is None:
-        raise NotFound("no such case", field="case_id")
-    if not actor.sees(case.province):
-        raise OutsideProvince(
-            "the case belongs to another province", field="province", rule="province_scope"
-        )
-    return case
-
-
-def _event(
-    uow: UnitOfWork,
-    case: Case,
-    actor: Actor,
-    kind: str,
-    *,
-    from_stage: str | None = None,
-    to_stage: str | None = None,
-    reason: str | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    uow.repo.add(
-        CaseEvent(
-            case_id=case.id,
-            at=_now(),
-            actor_id=actor.id,
-            kind=kind,
-            from_stage=from_stage,
-            to_stage=to_stage,
-            reason=reason,
-            detail=detail or {},
-        )
-    )
-    audit.append(
-        uow.session,
-        actor=actor.username,
-        action=f"case.{kind}",
-        subject_type="case",
-        subject_id=case.id,
-        detail=detail or {},
-    )
-
-
-def _move(
-    uow: UnitOfWork,
-    case: Case,
-    actor: Actor,
-    target: Stage,
-    kind: str,
-    *,
-    reason: str | None = None,
-    values: dict[str, Any] | None = None,
-) -> None:
-    current = Stage(case.stage)
-    check_move(current, target)
-    changes = {"stage": target.value, "updated_at": _now(), **(values or {})}
-    if not uow.repo.move_case(case, expected_stage=current.value, values=changes):
-        raise ConcurrentUpdate("the case changed meanwhile; read it again", field="stage")
-    _event(uow, case, actor, kind, from_stage=current.value, to_stage=target.value, reason=reason)
-
-
-def _facts(uow: UnitOfWork, case: Case) -> CaseFact:
-    row = uow.repo.latest_facts(case.id)
-    if row is None:
-        raise NotFound("the case has no facts", field="facts")
-    return row
+__all__ = [
+    "ALLOWED",
+    "DEADLINE_STATES",
+    "INTAKE_FORBIDDEN_FACTS",
+    "idempotent",
+    "request_hash",
+    "today",
+]
 
 
 def _new_facts(
@@ -226,73 +123,6 @@ def _check_facts(facts: dict[str, Any], as_of: date, prefix: str = "facts") -> b
 
 def _json_facts(facts: benefits_rules.Facts) -> dict[str, Any]:
     return facts.to_dict()
-
-
-# --- idempotency ----------------------------------------------------------------------------
-
-
-def request_hash(payload: Any) -> str:
-    """A stable hash of a request body, to tell a repeat from a different request."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def idempotent(
-    actor: Actor,
-    key: str | None,
-    body_hash: str,
-    produce: Callable[[UnitOfWork], tuple[int, dict[str, Any]]],
-) -> tuple[int, dict[str, Any]]:
-    """Run a creating use case once per (account, Idempotency-Key): a repeat returns the first
-    answer. The record is written in the same transaction as the use case, so a crash leaves
-    neither; two concurrent requests with one key meet at the unique index and the loser returns
-    the winner's answer."""
-    if key is None:
-        with UnitOfWork() as uow:
-            result = produce(uow)
-            uow.commit()
-            return result
-    if not key or len(key) > 128:
-        raise InvalidInput(
-            "an Idempotency-Key is 1 to 128 characters",
-            field="Idempotency-Key",
-            rule="invalid_format",
-        )
-    try:
-        with UnitOfWork() as uow:
-            existing = uow.repo.idempotency(actor.id, key)
-            if existing is not None:
-                return _replay(existing, body_hash)
-            record = IdempotencyRecord(
-                user_id=actor.id, key=key, request_hash=body_hash, created_at=_now()
-            )
-            uow.repo.add(record)
-            uow.repo.flush()
-            status, body = produce(uow)
-            record.status_code, record.response = status, body
-            uow.commit()
-            return status, body
-    except IntegrityError:
-        with UnitOfWork(write=False) as uow:
-            existing = uow.repo.idempotency(actor.id, key)
-            if existing is None:
-                raise
-            return _replay(existing, body_hash)
-
-
-def _replay(record: IdempotencyRecord, body_hash: str) -> tuple[int, dict[str, Any]]:
-    if record.request_hash != body_hash:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used for a different request",
-            field="Idempotency-Key",
-            rule="idempotency_key_reused",
-        )
-    if record.status_code is None or record.response is None:
-        raise Conflict(
-            "the first request with this key is still running",
-            field="Idempotency-Key",
-            rule="in_progress",
-        )
-    return record.status_code, record.response
 
 
 # --- intake ---------------------------------------------------------------------------------
