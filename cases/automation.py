@@ -17,7 +17,6 @@ from cases.dispatch import dispatch
 from cases.exceptions import NotFound
 from cases.lifecycle import PROPOSE_STAGES, CalcState, Stage
 from cases.models import Case, Deadline
-from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
 
 
@@ -74,8 +73,8 @@ def issue(case_id: str) -> str | None:
 
 
 def refer(case_id: str) -> str:
-    """Once a decision is issued, the case moves to `referred` and, for a person going home,
-    the follow-up checks are scheduled (policy: 1, 3, 6 and 12 months, configurable)."""
+    """Once a decision is issued, the case moves to `referred`. The follow-up checks are
+    scheduled when the return home is recorded (`cases.followups`), from that day."""
     actor = _system()
     with UnitOfWork() as uow:
         case = uow.repo.case(case_id)
@@ -85,10 +84,6 @@ def refer(case_id: str) -> str:
         if case.stage != Stage.identified or not issued:
             return case.stage
         policy.move(uow, case, actor, Stage.referred, "referred", reason="decision issued")
-        if policy.latest_facts(uow, case).facts.get("returning_home"):
-            months = tuple(get_settings().follow_up_months)
-            for check in clocks.follow_up_schedule(service.today(), months):
-                service._add_deadline(uow, case, check)
         uow.commit()
         return case.stage
 
