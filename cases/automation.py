@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from benefits_rules import clocks
 from cases import decisions, policy, service
 from cases.accounts import Actor, system_actor
 from cases.dispatch import dispatch
@@ -73,8 +72,13 @@ def issue(case_id: str) -> str | None:
 
 
 def refer(case_id: str) -> str:
-    """Once a decision is issued, the case moves to `referred`. The follow-up checks are
-    scheduled when the return home is recorded (`cases.followups`), from that day."""
+    """Once a decision is issued, the case moves to `referred` and, in the same transaction,
+    each granted item a partner carries out is referred where the person's consent covers the
+    service and exactly one partner serves the province; the rest wait for staff (a
+    `referral_pending` event). Run again, it finds the case referred and does nothing. The
+    follow-up checks are scheduled when the return home is recorded (`cases.followups`)."""
+    from cases import referrals
+
     actor = _system()
     with UnitOfWork() as uow:
         case = uow.repo.case(case_id)
@@ -131,12 +135,6 @@ def sweep_deadlines(
                     actor,
                     "deadline_breached",
                     detail={"clock": row.kind, "due": row.due.isoformat()},
-                )
-            elif row.kind == clocks.ClockKind.follow_up and row.due <= on and row.state == "open":
-                row.state = "warned"
-                report.follow_ups_due += 1
-                policy.record_event(
-                    uow, case, actor, "follow_up_due", detail={"due": row.due.isoformat()}
                 )
             elif row.warn_on is not None and row.warn_on <= on and row.state == "open":
                 row.state = "warned"

@@ -6,7 +6,7 @@ from datetime import date
 
 from prefect import flow, get_run_logger, task
 
-from cases import automation
+from cases import automation, followups
 from cases.dispatch import dispatch
 from cases.service import today
 from flows.dispatchers import dispatch_through_prefect_in_deployment_runs
@@ -21,9 +21,28 @@ CHUNK = 1000
     retry_delay_seconds=RETRY_DELAYS,
     retry_condition_fn=only_retriable,
 )
-def sweep_chunk(on: date, after_id: str) -> tuple[int, int, int, str | None]:
+def sweep_chunk(on: date, after_id: str) -> tuple[int, int, str | None]:
     report, cursor = automation.sweep_deadlines(on, after_id, CHUNK)
-    return report.warned, report.breached, report.follow_ups_due, cursor
+    return report.warned, report.breached, cursor
+
+
+@task(
+    name="sweep-follow-ups",
+    retries=RETRIES,
+    retry_delay_seconds=RETRY_DELAYS,
+    retry_condition_fn=only_retriable,
+)
+def sweep_follow_up_chunk(on: date, after_id: str) -> tuple[dict[str, int], str | None]:
+    """One chunk of followed-up cases: checks due and missed, tasks opened and escalated,
+    follow-ups ended. Counts and a case-id cursor only: nothing personal crosses into Prefect."""
+    report, cursor = followups.sweep_follow_ups(on, after_id, CHUNK)
+    counts = {
+        "follow_ups_due": report.due,
+        "follow_ups_missed": report.missed,
+        "tasks_escalated": report.tasks_escalated,
+        "cases_closed": report.cases_closed,
+    }
+    return counts, cursor
 
 
 @task(
@@ -46,18 +65,31 @@ def _run_name() -> str:
 @flow(name="daily_sweep", flow_run_name=_run_name)
 def daily_sweep(on: date | None = None) -> dict[str, int]:
     """Deadlines coming due (warned) and breached, on the working-day calendar the clocks were
-    computed with; stays nearing day 120; follow-ups due; cases stuck in an automatic step are
-    dispatched again."""
+    computed with; stays nearing day 120; follow-up checks due and missed, their tasks escalated
+    and the follow-ups that ended closed; cases stuck in an automatic step are dispatched
+    again."""
     logger = get_run_logger()
     dispatch_through_prefect_in_deployment_runs()  # it re-dispatches stuck cases
     day = on or today()
-    totals = {"warned": 0, "breached": 0, "follow_ups_due": 0, "redispatched": 0}
+    totals = {
+        "warned": 0,
+        "breached": 0,
+        "follow_ups_due": 0,
+        "follow_ups_missed": 0,
+        "tasks_escalated": 0,
+        "cases_closed": 0,
+        "redispatched": 0,
+    }
     cursor: str | None = ""
     while cursor is not None:
-        warned, breached, due, cursor = sweep_chunk(day, cursor)
+        warned, breached, cursor = sweep_chunk(day, cursor)
         totals["warned"] += warned
         totals["breached"] += breached
-        totals["follow_ups_due"] += due
+    cursor = ""
+    while cursor is not None:
+        counts, cursor = sweep_follow_up_chunk(day, cursor)
+        for key, count in counts.items():
+            totals[key] += count
     for flow_name, case_id in find_stuck():
         dispatch(flow_name, case_id)
         totals["redispatched"] += 1

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from benefits_rules import clocks
-from cases import automation, service
+from cases import automation, followups, service
 from cases.exceptions import ConcurrentUpdate, InvalidInput
+from cases.followup_schemas import ReturnHomeIn
 from cases.lifecycle import CalcState, Stage
 from cases.models import (
     Case,
@@ -22,6 +23,7 @@ from cases.models import (
     Deadline,
     Decision,
     DecisionSequence,
+    FollowUp,
     RecalcCampaign,
     RecalcDelta,
 )
@@ -96,6 +98,12 @@ def deadlines(case_id: str) -> list[tuple[str, date | None, str]]:
         return sorted((row.kind, row.due, row.state) for row in rows)
 
 
+def follow_up_checks(case_id: str) -> list[tuple[int, date, str]]:
+    with UnitOfWork(write=False) as uow:
+        rows = uow.session.scalars(select(FollowUp).where(FollowUp.case_id == case_id)).all()
+        return sorted((row.number, row.due, row.state) for row in rows)
+
+
 def calculations(case_id: str) -> list[tuple[str, str, str, str]]:
     """(id, state, kind, proposed by) of the case's calculations, oldest first."""
     with UnitOfWork(write=False) as uow:
@@ -163,19 +171,27 @@ def test_issue_decision_issues_one_number_and_a_rerun_returns_it(
 
 
 @SQLITE
-def test_refer_moves_the_case_and_schedules_the_follow_ups_once(configured: str) -> None:
+def test_refer_moves_the_case_once_and_the_return_home_schedules_the_checks(
+    configured: str,
+) -> None:
     people = journeys.staff()
     case_id, _number = journeys.issued(people)
+    before = deadlines(case_id)
     assert journey.refer(case_id) == Stage.referred
-    due = [d.due for d in clocks.follow_up_schedule(service.today())]
-    follow_ups = [(due, state) for kind, due, state in deadlines(case_id) if kind == "follow_up"]
-    assert follow_ups == [(day, "open") for day in due]
+    assert deadlines(case_id) == before  # no follow-up clock: the checks wait for the return home
+    assert follow_up_checks(case_id) == []
 
-    before = (deadlines(case_id), events(case_id))
+    after = (deadlines(case_id), events(case_id))
     assert journey.refer(case_id) == Stage.referred  # again: nothing changes
-    assert (deadlines(case_id), events(case_id)) == before
+    assert (deadlines(case_id), events(case_id)) == after
     assert events(case_id).count("referred") == 1
     assert_runs(f"refer-{case_id}", "refer", {"case_id": case_id})
+
+    returned_on = service.today() - timedelta(days=3)
+    followups.record_return_home(people.intake, case_id, ReturnHomeIn(returned_on=returned_on))
+    assert service.get_case(people.intake, case_id).stage == Stage.following_up
+    due = [d.due for d in clocks.follow_up_schedule(returned_on)]
+    assert follow_up_checks(case_id) == [(n, day, "scheduled") for n, day in enumerate(due, 1)]
 
 
 # --- the daily sweep -----------------------------------------------------------------------------
@@ -201,19 +217,42 @@ def test_the_daily_sweep_warns_breaches_and_redispatches(
     ((kind, due, _),) = deadlines(warned)
     assert due is not None
     on = due - timedelta(days=5)
+    assert on == date(2026, 1, 23)
+    home, _number = journeys.issued(people)  # back home a month before: its first check is due
+    automation.refer(home)
+    followups.record_return_home(people.intake, home, ReturnHomeIn(returned_on=date(2025, 12, 23)))
     recorder.calls.clear()
 
-    assert daily_sweep(on) == {"warned": 1, "breached": 1, "follow_ups_due": 0, "redispatched": 1}
+    assert daily_sweep(on) == {
+        "warned": 1,
+        "breached": 1,
+        "follow_ups_due": 1,
+        "follow_ups_missed": 0,
+        "tasks_escalated": 0,
+        "cases_closed": 0,
+        "redispatched": 1,
+    }
     assert deadlines(warned) == [(kind, due, "warned")]
     assert [state for _k, _d, state in deadlines(breached)] == ["breached"]
+    assert [state for _n, _d, state in follow_up_checks(home)][:2] == ["due", "scheduled"]
     assert recorder.calls == [("intake", stuck)]
     assert events(warned).count("deadline_warned") == 1
     assert events(breached).count("deadline_breached") == 1
+    assert events(home).count("follow_up_due") == 1
 
-    again = daily_sweep(on)  # the next run finds nothing new to warn or breach
-    assert again == {"warned": 0, "breached": 0, "follow_ups_due": 0, "redispatched": 1}
+    again = daily_sweep(on)  # the next run finds nothing new to warn, breach or make due
+    assert again == {
+        "warned": 0,
+        "breached": 0,
+        "follow_ups_due": 0,
+        "follow_ups_missed": 0,
+        "tasks_escalated": 0,
+        "cases_closed": 0,
+        "redispatched": 1,
+    }
     assert events(warned).count("deadline_warned") == 1
     assert events(breached).count("deadline_breached") == 1
+    assert events(home).count("follow_up_due") == 1
     assert_runs(f"daily-sweep-{on.isoformat()}", "daily_sweep", {"on": on.isoformat()})
 
 
