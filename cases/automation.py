@@ -72,13 +72,8 @@ def issue(case_id: str) -> str | None:
 
 
 def refer(case_id: str) -> str:
-    """Once a decision is issued, the case moves to `referred` and, in the same transaction,
-    each granted item a partner carries out is referred where the person's consent covers the
-    service and exactly one partner serves the province; the rest wait for staff (a
-    `referral_pending` event). Run again, it finds the case referred and does nothing. The
-    follow-up checks are scheduled when the return home is recorded (`cases.followups`)."""
-    from cases import referrals
-
+    """Once a decision is issued, the case moves to `referred`. The follow-up checks are
+    scheduled when the return home is recorded (`cases.followups`), from that day."""
     actor = _system()
     with UnitOfWork() as uow:
         case = uow.repo.case(case_id)
@@ -97,11 +92,11 @@ def refer(case_id: str) -> str:
 
 @dataclass
 class SweepReport:
-    """What one run of the daily sweep found and did."""
+    """What one chunk of the sweep over the statutory clocks found and did (the follow-up
+    checks have their own sweep, `cases.followups.sweep_follow_ups`)."""
 
     warned: int = 0
     breached: int = 0
-    follow_ups_due: int = 0
     redispatch: list[tuple[str, str]] = field(default_factory=list)
 
 
