@@ -72,8 +72,13 @@ def issue(case_id: str) -> str | None:
 
 
 def refer(case_id: str) -> str:
-    """Once a decision is issued, the case moves to `referred`. The follow-up checks are
-    scheduled when the return home is recorded (`cases.followups`), from that day."""
+    """Once a decision is issued, the case moves to `referred` and, in the same transaction,
+    each granted item a partner carries out is referred where the person's consent covers the
+    service and exactly one partner serves the province; the rest wait for staff (a
+    `referral_pending` event). Run again, it finds the case referred and does nothing. The
+    follow-up checks are scheduled when the return home is recorded (`cases.followups`)."""
+    from cases import referrals
+
     actor = _system()
     with UnitOfWork() as uow:
         case = uow.repo.case(case_id)
@@ -83,6 +88,7 @@ def refer(case_id: str) -> str:
         if case.stage != Stage.identified or not issued:
             return case.stage
         policy.move(uow, case, actor, Stage.referred, "referred", reason="decision issued")
+        referrals.refer_automatically(uow, case, actor)
         uow.commit()
         return case.stage
 

@@ -100,3 +100,19 @@ def intake_body(**facts: object) -> dict[str, object]:
         "facility": "Trung tâm Công tác xã hội mẫu",
         "facts": base,
     }
+
+
+@pytest.fixture
+def partner_account(client: TestClient) -> Callable[..., Account]:
+    """`partner_account("vtc-sample")` creates an account of that registered partner
+    organisation (it takes the organisation's province) and logs it in."""
+
+    def make(slug: str, username: str | None = None) -> Account:
+        name = username or f"partner-{next(_numbers)}"
+        _id, password = create_user(name, "partner", None, partner=slug)
+        response = client.post("/api/v1/auth/token", data={"username": name, "password": password})
+        assert response.status_code == 200, response.text
+        token = response.json()["access_token"]
+        return Account(name, password, "partner", None, {"Authorization": f"Bearer {token}"})
+
+    return make
