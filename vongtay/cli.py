@@ -245,6 +245,78 @@ def vault_new_key() -> None:
     print(Fernet.generate_key().decode())
 
 
+partners_app = typer.Typer(
+    help="Partner organisations a person is referred to.", no_args_is_help=True
+)
+app.add_typer(partners_app, name="partners")
+
+
+@partners_app.command("create")
+def partners_create(
+    slug: Annotated[str, typer.Option("--slug", help="the partner's id in accounts and lists")],
+    name: Annotated[str, typer.Option("--name", help="the organisation's name")],
+    service: Annotated[
+        str,
+        typer.Option(
+            "--service",
+            help="vocational_training, employment_service, vbsp_loan, legal_aid or "
+            "psychological_support",
+        ),
+    ],
+    province: Annotated[
+        str, typer.Option("--province", help="the province it serves, or `national`")
+    ],
+) -> None:
+    """Register a partner organisation; then give it accounts with
+    `vongtay users create --role partner --partner SLUG`."""
+    from pydantic import ValidationError
+
+    from cases.exceptions import CaseError
+    from cases.partners import register_partner
+    from cases.referral_schemas import PartnerCreate
+
+    try:
+        command = PartnerCreate.model_validate(
+            {
+                "slug": slug,
+                "name": name,
+                "service": service,
+                "province": None if province == "national" else province,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        raise _fail(f"--{field}: {first['msg']}") from None
+    _ensure_schema(_database_url())
+    try:
+        partner = register_partner(command)
+    except CaseError as exc:
+        raise _fail(f"--{exc.field}: {exc.detail} ({exc.rule})") from None
+    scope = partner.province or "national"
+    out.print(f"created partner {partner.slug} ({partner.service}, {scope}), id {partner.id}")
+
+
+@partners_app.command("list")
+def partners_list() -> None:
+    """Every partner organisation: slug, service, province, whether active."""
+    from rich.table import Table
+
+    from cases.partners import list_partners
+
+    _ensure_schema(_database_url())
+    table = Table("slug", "service", "province", "active", "name")
+    for partner in list_partners(None):
+        table.add_row(
+            partner.slug,
+            partner.service,
+            partner.province or "national",
+            "yes" if partner.active else "no",
+            partner.name,
+        )
+    out.print(table)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address the API listens on")] = "127.0.0.1",
