@@ -138,8 +138,11 @@ def start(actor: Actor, changed_on: date) -> CampaignStatus:
         return _status(row)
 
 
-def status(campaign_id: str) -> CampaignStatus:
-    """The campaign's progress."""
+def status(campaign_id: str, actor: Actor | None = None) -> CampaignStatus:
+    """The campaign's progress. Through the API an `actor` reads it, and must be staff: a
+    partner's account may not (the flows and the CLI pass none)."""
+    if actor is not None:
+        allow(actor, "read")
     with UnitOfWork(write=False) as uow:
         row = uow.session.get(RecalcCampaign, campaign_id)
         if row is None:

@@ -39,7 +39,7 @@ def _read(status: campaigns.CampaignStatus) -> CampaignRead:
 )
 def get_campaign(campaign_id: str, actor: ActorDep) -> CampaignRead:
     """A campaign's progress and totals."""
-    return _read(campaigns.status(campaign_id))
+    return _read(campaigns.status(campaign_id, actor))
 
 
 @router.post(

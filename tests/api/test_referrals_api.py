@@ -312,6 +312,7 @@ STAFF_GETS = (
     "/rates/sample",
     "/partners",
     "/audit/verify",
+    "/campaigns/{case_id}",
     "/persons/{person_id}?purpose=referral",
 )
 
