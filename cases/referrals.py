@@ -31,6 +31,7 @@ from cases.exceptions import (
     CaseError,
     ConcurrentUpdate,
     Conflict,
+    Forbidden,
     InvalidInput,
     NotFound,
     TransitionNotAllowed,
@@ -410,6 +411,8 @@ def list_referrals(
             )
     query = query.limit(min(limit, 200)).offset(offset)
     with UnitOfWork(write=False) as uow:
+        if actor.role == Role.partner:
+            _check_partner_active(uow, actor)
         rows = uow.session.scalars(query).all()
         if actor.role == Role.partner:
             return [_partner_read(uow, row) for row in rows]
@@ -431,9 +434,20 @@ def read_referral(actor: Actor, referral_id: str) -> PacketRead | ReferralRead:
         return _reads(uow, [row])[0]
 
 
+def _check_partner_active(uow: UnitOfWork, actor: Actor) -> None:
+    """A partner organisation taken off the register loses its accounts' access at once,
+    whatever their tokens say."""
+    org = uow.session.get(PartnerOrg, actor.partner_id) if actor.partner_id else None
+    if org is None or not org.active:
+        raise Forbidden(
+            "the partner organisation is not active", field="partner", rule="partner_inactive"
+        )
+
+
 def _owned(uow: UnitOfWork, actor: Actor, referral_id: str) -> Referral:
+    _check_partner_active(uow, actor)
     row = uow.session.get(Referral, referral_id)
-    if row is None or actor.partner_id is None or row.partner_id != actor.partner_id:
+    if row is None or row.partner_id != actor.partner_id:
         raise NotFound("no such referral", field="referral_id")
     return row
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from cases.models import AuditLog, ReferralReport
+from cases.models import AuditLog, PartnerOrg, ReferralReport
 from cases.policy import today
 from cases.unit_of_work import UnitOfWork
 from tests.api.conftest import SAMPLE_PERSON, Account
@@ -140,6 +140,15 @@ def test_the_partner_reads_exactly_its_packet_and_the_read_is_audited(
     )
     assert report.status_code == 404
     assert client.get(f"{API}/referrals", headers=other.headers).json() == []
+    # a partner taken off the register loses access at once
+    with UnitOfWork() as uow:
+        uow.session.execute(
+            update(PartnerOrg).where(PartnerOrg.slug == "vbsp-sample").values(active=False)
+        )
+        uow.commit()
+    for url in (f"{API}/referrals/{referral['id']}", f"{API}/referrals"):
+        refused = client.get(url, headers=banker.headers)
+        assert _error(refused) == (403, "Forbidden", "partner", "partner_inactive"), url
 
 
 def test_an_expired_referral_can_no_longer_be_read_or_reported(
