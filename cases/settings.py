@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/vongtay.db"
@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     follow_up_grace_days: int = 14
     #: days a referral packet stays readable by the partner unless given otherwise
     referral_expiry_days: int = 90
+
+    @field_validator("follow_up_months")
+    @classmethod
+    def _schedule(cls, months: list[int]) -> list[int]:
+        """A schedule must have checks, each a whole number of months, in order: an empty one
+        would leave a case in follow-up for ever."""
+        if not months or any(m < 1 for m in months) or months != sorted(set(months)):
+            raise ValueError("follow-up months must be one or more increasing positive numbers")
+        return months
+
+    @field_validator("follow_up_months_by_province")
+    @classmethod
+    def _schedules(cls, by_province: dict[str, list[int]]) -> dict[str, list[int]]:
+        """Every province's own schedule follows the same rule as the default one."""
+        for months in by_province.values():
+            cls._schedule(months)
+        return by_province
 
     def follow_up_months_for(self, province: str) -> tuple[int, ...]:
         """The follow-up schedule of a province: its own if configured, else the default."""
