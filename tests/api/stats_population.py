@@ -31,6 +31,8 @@ from cases.vault import default_vault, seal_person
 
 VIET_NAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _numbers = itertools.count(1)
+#: every populated person's health note: no export may carry it
+HEALTH_NOTE = "Ghi chú sức khỏe riêng"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def populate(people: Sequence[Someone]) -> list[str]:
                 birth_date=who.birth_date,
                 phone="0900000000",
                 address="Thôn Thống Kê",
+                health_notes=HEALTH_NOTE,
             )
             add(person)
             uow.session.flush()
