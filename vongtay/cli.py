@@ -424,6 +424,40 @@ def demo_command(
     out.print(f"decision documents in {out_dir.resolve()}")
 
 
+@app.command("report")
+def report_command(
+    province: Annotated[
+        str, typer.Option("--province", help="a province slug, or `national` for all")
+    ],
+    year: Annotated[str, typer.Option("--year", help="the year of reception, YYYY")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="where the PNG chart and the JSON go")
+    ] = Path("out"),
+) -> None:
+    """The provincial report: suppressed tables, a PNG chart of persons by stage per month
+    and the same tables as JSON; read as the national system account, and audited."""
+    from benefits_rules.provinces import is_known
+    from cases import statistics
+    from cases.accounts import system_actor
+    from cases.exceptions import CaseError
+    from vongtay.reporting import print_report, write_report
+
+    if province != "national" and not is_known(province):
+        raise _fail(f"--province: not a province of the registry: {province!r}")
+    if not (year.isdigit() and len(year) == 4):
+        raise _fail(f"--year: not a year YYYY: {year!r}")
+    _ensure_schema(_database_url())
+    try:
+        report = statistics.provincial_report(
+            system_actor(), None if province == "national" else province, int(year)
+        )
+    except CaseError as exc:
+        raise _fail(f"--{exc.field}: {exc.detail} ({exc.rule})") from None
+    print_report(report, out)
+    written = write_report(report, statistics.chart_png(report), out_dir)
+    out.print(f"chart {written.chart}, tables {written.data}", highlight=False)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m vongtay.cli`
     app(sys.argv[1:])
 
