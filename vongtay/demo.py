@@ -79,6 +79,7 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
     )
     from cases.settings import get_settings
     from cases.unit_of_work import UnitOfWork
+    from vongtay import demo_reintegration as reintegration
 
     settings = get_settings()
     migrate.upgrade(settings.database_url)
@@ -109,18 +110,29 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
     for name, step in steps.items():
         setattr(automation, name, timed(step))
 
-    def actor(username: str, role: Role) -> Actor:
-        with UnitOfWork(write=False) as uow:
-            found = uow.repo.user_by_name(username)
-            user_id = found.id if found else None
-        if user_id is None:
+    def actor(username: str, role: Role, partner: str | None = None) -> Actor:
+        def stored() -> Actor | None:
+            with UnitOfWork(write=False) as uow:
+                found = uow.repo.user_by_name(username)
+                if found is None:
+                    return None
+                return Actor(found.id, username, role, found.province, found.partner_id)
+
+        existing = stored()
+        if existing is None:
             signer = "Người duyệt mẫu" if role is Role.approver else None
-            user_id, _password = create_user(username, role.value, "sample", signer)
-        return Actor(user_id, username, role, "sample")
+            province = None if partner else "sample"
+            create_user(username, role.value, province, signer, partner)
+            existing = stored()
+        assert existing is not None
+        return existing
 
     intake = actor("demo.intake", Role.intake_officer)
     approver = actor("demo.approver", Role.approver)
+    worker = actor("demo.worker", Role.followup_worker)
+    partners = reintegration.register_partners(actor("demo.admin", Role.admin), actor)
     system_actor()
+    today = service.today()
 
     def drain() -> None:
         begin = time.perf_counter()
@@ -193,10 +205,16 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
                     )
                 except CaseError as exc:
                     console.print(f"[yellow]case {index + 1}: not approved: {exc.detail}[/]")
-        drain()  # issue_decision, then refer
+        if service.get_case(intake, case_id).stage != "closed":
+            reintegration.record_consent(intake, case_id, today)
+        drain()  # issue_decision, then refer (with the consent, to the province's partners)
         for decision in decisions.list_decisions(intake, case_id):
             name, document = decisions.download(intake, case_id, decision.number)
             (out_dir / name).write_bytes(document)
+        if service.get_case(intake, case_id).stage in ("referred", "following_up"):
+            reintegration.partners_accept(partners, case_id, intake, today)
+            if facts.get("returning_home"):
+                reintegration.return_home_and_first_check(worker, case_id, today)
         case_ids.append(case_id)
 
     from flows.sweep import daily_sweep
@@ -207,12 +225,24 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
     timing.flow_runs += 1
     console.print(
         f"daily sweep: {swept['warned']} warned, {swept['breached']} breached, "
-        f"{swept['follow_ups_due']} follow-ups due, {swept['redispatched']} re-dispatched"
+        f"{swept['follow_ups_due']} follow-ups due, {swept['follow_ups_missed']} missed, "
+        f"{swept['redispatched']} re-dispatched"
     )
-    rows = [_status_row(n, case_id, intake) for n, case_id in enumerate(case_ids, start=1)]
+    rows = [_status_row(n, case_id, intake, worker) for n, case_id in enumerate(case_ids, start=1)]
     timing.total = time.perf_counter() - started
     table = Table(title="Vòng Tay demo: the sample cases (MẪU – không có giá trị pháp lý)")
-    for column in ("#", "case", "stage", "regime", "next deadline", "approved VND", "decisions"):
+    columns = (
+        "#",
+        "case",
+        "stage",
+        "regime",
+        "next deadline",
+        "approved VND",
+        "decisions",
+        "referrals",
+        "next check",
+    )
+    for column in columns:
         table.add_column(column, justify="right" if column == "approved VND" else "left")
     for row in rows:
         table.add_row(*row)
@@ -220,9 +250,12 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
     return timing
 
 
-def _status_row(number: int, case_id: str, reader: Any) -> tuple[str, ...]:
-    """One line of the status table: stage, regime, the next running clock, money, decisions."""
-    from cases import decisions, service
+def _status_row(number: int, case_id: str, reader: Any, worker: Any) -> tuple[str, ...]:
+    """One line of the status table: stage, regime, the next running clock, money, decisions,
+    the referrals by state and the next follow-up check."""
+    from collections import Counter
+
+    from cases import decisions, followups, referrals, service
 
     case = service.get_case(reader, case_id)
     calcs = service.list_calculations(reader, case_id)
@@ -234,6 +267,9 @@ def _status_row(number: int, case_id: str, reader: Any) -> tuple[str, ...]:
     next_clock = f"{running[0][1]} {running[0][0].isoformat()}" if running else "-"
     if breached:
         next_clock += f" (breached: {', '.join(breached)})"
+    by_state = Counter(r.state for r in referrals.case_referrals(reader, case_id))
+    schedule = followups.get_schedule(worker, case_id).checks
+    checks = [c for c in schedule if c.state in ("scheduled", "due")]
     return (
         str(number),
         case_id[:8],
@@ -242,4 +278,6 @@ def _status_row(number: int, case_id: str, reader: Any) -> tuple[str, ...]:
         next_clock,
         f"{paid:,}",
         ", ".join(d.reference for d in decisions.list_decisions(reader, case_id)) or "-",
+        ", ".join(f"{n} {state}" for state, n in sorted(by_state.items())) or "-",
+        f"{checks[0].due.isoformat()} ({checks[0].state})" if checks else "-",
     )
