@@ -206,9 +206,12 @@ def _checked_create(uow: UnitOfWork, actor: Actor, case: Case, command: Referral
             field="partner_id",
             rule="partner_service",
         )
-    if partner.province is not None and partner.province != case.province:
+    # training, a job or a loan usually happen where the person lives: a partner of the
+    # province that received them or of their home province may carry the item out
+    home = latest_facts(uow, case).facts.get("home_province") or case.province
+    if partner.province is not None and partner.province not in (case.province, home):
         raise InvalidInput(
-            "the partner does not serve the case's province",
+            "the partner serves neither the case's province nor the person's home province",
             field="partner_id",
             rule="partner_province",
         )
@@ -542,7 +545,12 @@ def report(
 def _report(uow: UnitOfWork, actor: Actor, referral_id: str, command: ReportCreate) -> Referral:
     row = _owned(uow, actor, referral_id)
     day = today()
-    _refuse_closed(row, day)
+    # expiry ends the partner's reading of the packet, not its duty to say how the referral
+    # ended: a six-month course outlives a 90-day packet
+    if row.state == "revoked":
+        raise ReferralClosed(
+            "the referral was revoked", field="referral_id", rule="referral_revoked"
+        )
     previous = _reports(uow, [row.id]).get(row.id, [])
     last = previous[-1] if previous else None
     if (

@@ -53,6 +53,7 @@ from cases import audit
 from cases.accounts import Actor
 from cases.disclosure import RawCell, SafeCell, SafeTable, protect
 from cases.exceptions import InvalidInput, OutsideProvince
+from cases.followup_schemas import Outcome
 from cases.lifecycle import Stage
 from cases.models import (
     BenefitCalculation,
@@ -80,8 +81,8 @@ VIET_NAM = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST_YEAR = 2000
 
 AGE_BANDS = ("under_16", "16_17", "18_24", "25_34", "35_plus")
-#: follow-up outcomes a worker records (issue 7)
-OUTCOMES = ("stable", "needs_support", "at_risk", "re_trafficked", "unreachable", "moved_away")
+#: follow-up outcomes a worker records, in the order `cases.followups` defines them
+OUTCOMES = tuple(Outcome)
 NO_FOLLOW_UP = "no_follow_up_yet"
 NO_REGIME = "undetermined"
 NO_SUPPORT = "no_issued_support"

@@ -100,6 +100,8 @@ def render_stage_chart(chart: StageMonthChart) -> bytes:
     )
     axes.set_xticks(positions, list(chart.months), rotation=45, ha="right")
     axes.set_ylabel("persons (rounded down to a multiple of 5)")
+    # counts are never negative; with every cell withheld the axis still starts at 0
+    axes.set_ylim(bottom=0, top=max(axes.get_ylim()[1], 5))
     axes.set_title(chart.title, fontsize=11)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     axes.spines[["top", "right"]].set_visible(False)

@@ -228,6 +228,11 @@ def run_demo(out_dir: Path, console: Console) -> Timing:
         f"{swept['follow_ups_due']} follow-ups due, {swept['follow_ups_missed']} missed, "
         f"{swept['redispatched']} re-dispatched"
     )
+    written = reintegration.write_report(out_dir, today.year)
+    console.print(
+        f"provincial report {today.year}: {written.chart.name} and {written.data.name} in "
+        f"{out_dir} (every cell under 11 persons withheld, so the demo's few cases show none)"
+    )
     rows = [_status_row(n, case_id, intake, worker) for n, case_id in enumerate(case_ids, start=1)]
     timing.total = time.perf_counter() - started
     table = Table(title="Vòng Tay demo: the sample cases (MẪU – không có giá trị pháp lý)")

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 from cases.accounts import Actor
+from vongtay.reporting import Written
 
 #: one made-up partner organisation per service, in the demo province
 SAMPLE_PARTNERS: dict[str, str] = {
@@ -120,3 +122,13 @@ def return_home_and_first_check(worker: Actor, case_id: str, today: date) -> Non
             OutcomeIn.model_validate({"outcome": "stable", "checked_on": first.due.isoformat()}),
             idempotency_key=f"demo-check-{first.id}",
         )
+
+
+def write_report(out_dir: Path, year: int) -> Written:
+    """The demo province's report for `year`, as `vongtay report` writes it (PNG and JSON)."""
+    from cases import statistics
+    from cases.accounts import system_actor
+    from vongtay.reporting import write_report as write
+
+    report = statistics.provincial_report(system_actor(), "sample", year)
+    return write(report, statistics.chart_png(report), out_dir)

@@ -179,6 +179,15 @@ def test_each_rule_of_a_referral_is_its_own_error(
     assert _error(post()) == (409, "Conflict", "item_key", "live_referral")
     assert len(client.get(url, headers=intake.headers).json()) == 1
     assert len(_events(case_id, "referral_sent")) == 1
+    # a partner of the person's home province may carry the item out too
+    corrected = client.post(
+        f"{API}/cases/{case_id}/facts",
+        json={"facts": {"home_province": "ha-noi"}, "reason": "goes home to Ha Noi"},
+        headers=intake.headers,
+    )
+    assert corrected.status_code == 201, corrected.text
+    at_home = post(partner_id=elsewhere["id"])
+    assert at_home.status_code == 201, at_home.text
     # a second, explicit expiry is honoured for the legal aid centre
     expires = (day + timedelta(days=30)).isoformat()
     second = refer(client, intake, case_id, legal, "legal_support", expires_on=expires)
