@@ -50,19 +50,17 @@ class Settings(BaseSettings):
     @field_validator("follow_up_months")
     @classmethod
     def _schedule(cls, months: list[int]) -> list[int]:
-        """A schedule must have checks, each a whole number of months, in order: an empty one
-        would leave a case in follow-up for ever."""
-        if not months or any(m < 1 for m in months) or months != sorted(set(months)):
-            raise ValueError("follow-up months must be one or more increasing positive numbers")
-        return months
+        """A schedule must have checks, each a whole number of months after the return home (in
+        any order; kept sorted): an empty one would leave a case in follow-up for ever."""
+        if not months or any(m < 1 for m in months):
+            raise ValueError("follow-up months must be one or more positive numbers")
+        return sorted(set(months))
 
     @field_validator("follow_up_months_by_province")
     @classmethod
     def _schedules(cls, by_province: dict[str, list[int]]) -> dict[str, list[int]]:
         """Every province's own schedule follows the same rule as the default one."""
-        for months in by_province.values():
-            cls._schedule(months)
-        return by_province
+        return {province: cls._schedule(months) for province, months in by_province.items()}
 
     def follow_up_months_for(self, province: str) -> tuple[int, ...]:
         """The follow-up schedule of a province: its own if configured, else the default."""

@@ -1,4 +1,5 @@
-"""The follow-up schedule is configuration: a bad one stops start-up, naming the variable."""
+"""The follow-up schedule is configuration: an empty or negative one stops start-up, naming the
+variable; the others are kept in order."""
 
 from __future__ import annotations
 
@@ -17,17 +18,21 @@ def test_a_province_gets_its_own_schedule_and_the_others_the_default(
     assert settings.follow_up_months_for("sample") == (1, 3, 6, 12)
 
 
+def test_a_schedule_is_kept_in_order_without_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VONGTAY_FOLLOW_UP_MONTHS", "[12, 1, 6, 6]")
+    assert Settings().follow_up_months_for("sample") == (1, 6, 12)
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
         ("VONGTAY_FOLLOW_UP_MONTHS", "[]"),
-        ("VONGTAY_FOLLOW_UP_MONTHS", "[3, 1]"),
         ("VONGTAY_FOLLOW_UP_MONTHS", "[0, 1]"),
         ("VONGTAY_FOLLOW_UP_MONTHS_BY_PROVINCE", '{"sample": []}'),
-        ("VONGTAY_FOLLOW_UP_MONTHS_BY_PROVINCE", '{"sample": [6, 6]}'),
+        ("VONGTAY_FOLLOW_UP_MONTHS_BY_PROVINCE", '{"sample": [6, -1]}'),
     ],
 )
-def test_a_schedule_without_checks_or_out_of_order_is_refused(
+def test_a_schedule_without_checks_or_with_a_month_below_one_is_refused(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
 ) -> None:
     monkeypatch.setenv(variable, value)

@@ -38,6 +38,7 @@ def test_every_task_declares_its_retries_with_the_one_condition() -> None:
         "refer",
         "start-campaign",
         "sweep-deadlines",
+        "sweep-follow-ups",
     ]
     for each in tasks:
         assert each.retries == retries.RETRIES > 0, each.name
