@@ -57,13 +57,13 @@ from benefits_rules.catalogue import GROUPS
 from cases import audit
 from cases.accounts import Actor
 from cases.disclosure import MIN_CELL, SUPPRESSED, Hierarchy, k_anonymise
-from cases.exceptions import InvalidInput, VaultUnavailable
+from cases.exceptions import InvalidInput
 from cases.models import Person
 from cases.policy import allow
 from cases.statistics import NO_FOLLOW_UP, CaseRecord, Scope, load_cases, scope_for
 from cases.stats_schemas import HtcdsExport
 from cases.unit_of_work import UnitOfWork
-from cases.vault import PURPOSES, VaultError, default_vault, open_person
+from cases.vault import PURPOSES, open_or_refuse
 
 STANDARD = "Human Trafficking Case Data Standard (HTCDS) 1.0-2.0 field names"
 SOURCE = "https://github.com/UNMigration/HTCDS (HTCDS Field Reference.md)"
@@ -302,15 +302,9 @@ def _people(uow: UnitOfWork, person_ids: Sequence[str]) -> dict[str, dict[str, o
         chunk = person_ids[start : start + 500]
         for person in uow.session.scalars(select(Person).where(Person.id.in_(chunk))):
             found[person.id] = person
-    vault = default_vault()
-    try:
-        return {person_id: open_person(vault, person) for person_id, person in found.items()}
-    except VaultError:
-        raise VaultUnavailable(
-            "a record cannot be decrypted with the configured vault key",
-            field="personal_data",
-            rule="vault_key",
-        ) from None
+    return {
+        person_id: open_or_refuse(person, "personal_data") for person_id, person in found.items()
+    }
 
 
 def _personal(

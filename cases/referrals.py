@@ -35,7 +35,6 @@ from cases.exceptions import (
     InvalidInput,
     NotFound,
     TransitionNotAllowed,
-    VaultUnavailable,
 )
 from cases.idempotency import idempotent, request_hash
 from cases.lifecycle import CalcState, Stage
@@ -61,7 +60,7 @@ from cases.referral_schemas import (
 from cases.schemas import Role
 from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
-from cases.vault import VaultError, default_vault, open_person
+from cases.vault import open_or_refuse
 
 #: states in which the partner is still working on the referral
 LIVE_STATES = ("sent", "accepted", "started")
@@ -494,14 +493,7 @@ def _packet(actor: Actor, referral_id: str) -> PacketRead:
             detail={"referral_id": row.id, "fields": list(row.packet_fields)},
         )
         uow.commit()
-    try:
-        opened = open_person(default_vault(), person)
-    except VaultError:
-        raise VaultUnavailable(
-            "the record cannot be decrypted with the configured vault key",
-            field="referral_id",
-            rule="vault_key",
-        ) from None
+    opened = open_or_refuse(person, "referral_id")
     known: dict[str, object] = {
         **opened,
         "sex": facts.get("sex"),

@@ -29,7 +29,6 @@ from cases.exceptions import (
     OutsideProvince,
     SelfApproval,
     TransitionNotAllowed,
-    VaultUnavailable,
 )
 from cases.idempotency import idempotent, request_hash
 from cases.lifecycle import (
@@ -80,7 +79,7 @@ from cases.schemas import (
 )
 from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
-from cases.vault import PURPOSES, VaultError, default_vault, open_person, seal_person
+from cases.vault import PURPOSES, default_vault, open_or_refuse, seal_person
 
 T = TypeVar("T")
 
@@ -1287,14 +1286,7 @@ def read_person(actor: Actor, person_id: str, purpose: str) -> PersonRead:
             purpose=purpose,
         )
         uow.commit()
-        try:
-            opened = open_person(default_vault(), person)
-        except VaultError:
-            raise VaultUnavailable(
-                "the record cannot be decrypted with the configured vault key",
-                field="person_id",
-                rule="vault_key",
-            ) from None
+        opened = open_or_refuse(person, "person_id")
         return PersonRead.model_validate({"id": person.id, **opened})
 
 

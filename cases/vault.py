@@ -31,7 +31,7 @@ from typing import overload
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from cases.exceptions import InvalidInput
+from cases.exceptions import InvalidInput, VaultUnavailable
 from cases.models import Person
 from cases.settings import get_settings
 
@@ -207,6 +207,23 @@ def open_person(vault: Vault, person: Person) -> dict[str, object]:
         "phone": vault.decrypt(person.phone),
         "health_notes": vault.decrypt(person.health_notes),
     }
+
+
+def open_or_refuse(person: Person, field: str) -> dict[str, object]:
+    """`open_person` with the process's vault, for a use case: a record the configured key
+    cannot decrypt (a wrong or rotated-out key) is refused as `VaultUnavailable` on `field`,
+    an error that says what is wrong without a word of the record.
+
+    As for `open_person`, the caller has checked the reader and audits the read.
+    """
+    try:
+        return open_person(default_vault(), person)
+    except VaultError:
+        raise VaultUnavailable(
+            "the record cannot be decrypted with the configured vault key",
+            field=field,
+            rule="vault_key",
+        ) from None
 
 
 @functools.cache
