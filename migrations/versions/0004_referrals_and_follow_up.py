@@ -188,6 +188,15 @@ def upgrade() -> None:
             ["id"],
         )
 
+    # Follow-up checks used to be `deadline` rows of kind `follow_up`, scheduled when the case
+    # was referred; they now live in `follow_up`, from the recorded return home. The old rows
+    # would otherwise be swept as breached: they are cancelled (the return home is recorded
+    # again to schedule the checks).
+    op.execute(
+        "UPDATE deadline SET state = 'cancelled' "
+        "WHERE kind = 'follow_up' AND state IN ('open', 'warned', 'paused')"
+    )
+
 
 def downgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:

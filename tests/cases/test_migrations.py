@@ -174,3 +174,49 @@ def _function_body(path: Path, name: str) -> list[ast.stmt]:
                 and not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
             ]
     pytest.fail(f"{path}: no {name}() function")
+
+
+def test_0004_cancels_the_follow_up_clocks_that_the_follow_up_table_replaces(
+    empty_db_url: str,
+) -> None:
+    """A database used before 0004 holds follow-up checks as `deadline` rows: after the
+    upgrade they are cancelled, so the daily sweep does not report them breached."""
+    upgrade(empty_db_url, "0003")
+    engine = create_engine(empty_db_url, poolclass=pool.NullPool)
+    rows = {"a": ("follow_up", "open"), "b": ("follow_up", "met"), "c": ("stay_limit", "open")}
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO user_account (id, username, password_hash, role, active, created_at)"
+                " VALUES ('u', 'u', '!', 'approver', true, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO person (id, match_key, full_name, created_at)"
+                " VALUES ('p', 'k', :blob, CURRENT_TIMESTAMP)"
+            ),
+            {"blob": b"x"},
+        )
+        connection.execute(
+            text(
+                'INSERT INTO "case" (id, person_id, province, facility, stage, status,'
+                " nationality, birth_year_month, version, created_by, created_at, updated_at)"
+                " VALUES ('c', 'p', 'sample', 'f', 'referred', 'victim', 'vietnamese',"
+                " '1998-04', 1, 'u', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        for row_id, (kind, state) in rows.items():
+            connection.execute(
+                text(
+                    "INSERT INTO deadline (id, case_id, kind, due, cites, confirmed, rule,"
+                    " state, created_at) VALUES (:id, 'c', :kind, '2026-01-01', '[]', false,"
+                    " 'r', :state, CURRENT_TIMESTAMP)"
+                ),
+                {"id": row_id, "kind": kind, "state": state},
+            )
+    upgrade(empty_db_url)
+    with engine.connect() as connection:
+        states = dict(connection.execute(text("SELECT id, state FROM deadline")).all())
+    engine.dispose()
+    assert states == {"a": "cancelled", "b": "met", "c": "open"}
