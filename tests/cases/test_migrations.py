@@ -217,6 +217,8 @@ def test_0004_cancels_the_follow_up_clocks_that_the_follow_up_table_replaces(
             )
     upgrade(empty_db_url)
     with engine.connect() as connection:
-        states = dict(connection.execute(text("SELECT id, state FROM deadline")).all())
+        states: dict[str, str] = dict(
+            connection.execute(text("SELECT id, state FROM deadline")).all()
+        )
     engine.dispose()
     assert states == {"a": "cancelled", "b": "met", "c": "open"}
