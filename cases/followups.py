@@ -60,7 +60,6 @@ from cases.settings import get_settings
 from cases.unit_of_work import UnitOfWork
 
 #: an intake officer who sees the person off may record the return home too
-RETURN_HOME_ROLES = policy.ALLOWED["follow_up"] | {Role.intake_officer}
 #: a task open longer than this many days is escalated to the approver
 TASK_ESCALATION_DAYS = 30
 OPEN_CHECKS = (CheckState.scheduled, CheckState.due)
@@ -89,10 +88,7 @@ def record_return_home(
     `following_up` and its checks are scheduled from that day. Recorded again with the same day
     it returns the schedule (200) and creates nothing; with another day it is refused, since
     the checks already run from the first."""
-    if actor.role not in RETURN_HOME_ROLES:
-        raise RoleNotAllowed(
-            f"the role {actor.role} may not record the return home", field="role", rule="role"
-        )
+    policy.allow(actor, "return_home")
     _not_future(command.returned_on, "returned_on")
 
     def produce(uow: UnitOfWork) -> tuple[int, dict[str, Any]]:

@@ -43,6 +43,8 @@ ALLOWED: dict[str, frozenset[Role]] = {
     "manage_partners": frozenset({Role.admin}),
     "partner_report": frozenset({Role.partner}),
     "follow_up": frozenset({Role.followup_worker, Role.approver}),
+    # the centre's intake officer often sees the person off, so may record the return home
+    "return_home": frozenset({Role.followup_worker, Role.approver, Role.intake_officer}),
     "tasks": frozenset({Role.followup_worker, Role.approver}),
     "stats": frozenset(set(Role) - {Role.partner}),
     "export": frozenset({Role.approver, Role.auditor, Role.admin}),
