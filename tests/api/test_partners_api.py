@@ -111,7 +111,7 @@ def test_the_partner_reads_exactly_its_packet_and_the_read_is_audited(
         "status": "granted",
     }
     assert (packet["service"], packet["expires_on"]) == ("vbsp_loan", referral["expires_on"])
-    for secret in (SAMPLE_PERSON["health_notes"], "Mai", case_id):
+    for secret in (SAMPLE_PERSON["health_notes"], *SAMPLE_PERSON["aliases"], case_id):
         assert str(secret) not in response.text
     with UnitOfWork(write=False) as uow:
         reads = uow.session.scalars(
