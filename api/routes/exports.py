@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import ActorDep
 from api.errors import AUTH, INVALID
+from api.params import ReceptionYear, ScopeProvince
 from cases import exports
 from cases.stats_schemas import HtcdsExport
 
@@ -41,16 +42,8 @@ _FILES = {
 )
 def export_htcds(
     actor: ActorDep,
-    year: Annotated[int, Query(description="year of reception (received_on)")],
-    province: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=64,
-            description="a province slug; omitted: your province, or every province for a "
-            "national account",
-        ),
-    ] = None,
+    year: ReceptionYear,
+    province: ScopeProvince = None,
     fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json",
     personal_data: Annotated[
         bool, Query(description="include the vault's fields (names, ID number, contacts)")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import ActorDep
 from api.errors import AUTH, INVALID
+from api.params import ReceptionYear, ScopeProvince
 from cases import statistics
 from cases.stats_schemas import StatsRead
 
@@ -17,16 +16,8 @@ router = APIRouter(tags=["stats"])
 @router.get("/stats", response_model=StatsRead, responses={**AUTH, **INVALID})
 def read_stats(
     actor: ActorDep,
-    year: Annotated[int, Query(description="year of reception (received_on)")],
-    province: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=64,
-            description="a province slug; omitted: your province, or every province for a "
-            "national account",
-        ),
-    ] = None,
+    year: ReceptionYear,
+    province: ScopeProvince = None,
 ) -> StatsRead:
     """Persons by stage, regime, sex, age band, group of support and follow-up outcome, with
     money. No figure describes fewer than 11 persons: such cells are `null` and `suppressed`,
